@@ -1,0 +1,805 @@
+/**
+ * The RunPod client: one typed entry point for REST v2, the serverless job API and GraphQL.
+ *
+ * Every call gets a per-attempt deadline combined with the caller's signal, bearer auth, JSON
+ * handling, zod validation of the response and a retry policy that never risks a double charge:
+ *
+ * - 429 is retried for any method, waiting as long as RunPod asks (`Retry-After`, or the longest
+ *   exhausted `RateLimit` window), within `maxAttempts` and `maxRetryMs`.
+ * - 5xx and connection failures (including timeouts) are retried only for idempotent requests:
+ *   GET, PUT, DELETE, GraphQL queries, or a request marked `idempotent: true`. A POST or PATCH
+ *   that may have reached RunPod is never sent twice.
+ * - Other 4xx, GraphQL `errors`, and 2xx bodies that are not JSON or fail the schema are never
+ *   retried: sending the same request again would get the same answer.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import denoConfig from "../../deno.json" with { type: "json" };
+import { type Logger, redactSecrets, silentLogger } from "../log.ts";
+import { RunpodApiError, RunpodConnectionError, RunpodResponseError } from "./errors.ts";
+import type { RunpodApi } from "./errors.ts";
+import { pathSegment } from "./path.ts";
+import {
+  exhaustedWindowWait,
+  mostConstrainedWindow,
+  parseRateLimitHeader,
+  parseRetryAfter,
+  type RateLimitInfo,
+} from "./rate_limit.ts";
+import {
+  type CpuType,
+  type DataCenter,
+  type GpuType,
+  GpuTypeSchema,
+  ListCpuTypesResponseSchema,
+  ListDataCentersResponseSchema,
+  ListGpuTypesResponseSchema,
+  ListPodsResponseSchema,
+  type Myself,
+  MyselfSchema,
+  type Pod,
+  PodSchema,
+} from "./schemas.ts";
+
+/** Default REST v2 host; paths start with `/v2/`. */
+export const DEFAULT_REST_BASE_URL = "https://api.runpod.io";
+/** Default serverless job API base; paths are `/{endpointId}/run` and so on. */
+export const DEFAULT_SERVERLESS_BASE_URL = "https://api.runpod.ai/v2";
+/** Default GraphQL URL. */
+export const DEFAULT_GRAPHQL_URL = "https://api.runpod.io/graphql";
+/** Default `User-Agent`. */
+export const DEFAULT_USER_AGENT = `runpod-mcp/${denoConfig.version}`;
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_ATTEMPTS = 4;
+const DEFAULT_MAX_RETRY_MS = 60_000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+
+/** Options for {@linkcode RunpodClient}. */
+export interface RunpodClientOptions {
+  /** RunPod API key (`rpa_…`). Sent only in the `Authorization` header, never logged. */
+  apiKey: string;
+  /** REST v2 host, default `https://api.runpod.io`. Trailing slashes are tolerated. */
+  restBaseUrl?: string;
+  /** Serverless job API base, default `https://api.runpod.ai/v2`. */
+  serverlessBaseUrl?: string;
+  /** GraphQL URL, default `https://api.runpod.io/graphql`. */
+  graphqlUrl?: string;
+  /** Fetch implementation, default `globalThis.fetch`; sandbox mode passes the simulator's. */
+  fetch?: typeof fetch;
+  /** Deadline per attempt in milliseconds, default 30 000. */
+  timeoutMs?: number;
+  /** Total attempts including the first, default 4. */
+  maxAttempts?: number;
+  /**
+   * Total time the client may spend waiting between attempts, default 60 000 ms. When the next
+   * wait (e.g. a long `Retry-After`) would exceed what is left, the last error is thrown instead.
+   */
+  maxRetryMs?: number;
+  /** Waits between attempts; must reject with `signal.reason` when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source in [0, 1), default `Math.random`. */
+  random?: () => number;
+  /** `User-Agent` header, default `runpod-mcp/<version>`. */
+  userAgent?: string;
+  /** Receives one debug line per attempt (method, path without query, status, ms, attempt). */
+  logger?: Logger;
+}
+
+/** HTTP methods the RunPod APIs use. */
+export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+/** A query parameter value; arrays are sent comma-joined, `undefined` is dropped. */
+export type QueryValue = string | number | boolean | string[] | undefined;
+
+/** One request through {@linkcode RunpodClient.rest} or {@linkcode RunpodClient.jobs}. */
+export interface RequestOptions<T> {
+  /** HTTP method. */
+  method: HttpMethod;
+  /** Path from the base, e.g. `/v2/pods` (REST) or `/run` (jobs). Encode ids with `pathSegment`. */
+  path: string;
+  /** Query parameters; arrays are comma-joined, `undefined` and empty arrays are dropped. */
+  query?: Record<string, QueryValue>;
+  /** JSON body; when present `Content-Type: application/json` is sent. */
+  body?: unknown;
+  /** Schema for the response body; an empty body (e.g. 204) is validated as `undefined`. */
+  schema: z.ZodType<T>;
+  /** The caller's signal (MCP cancellation), combined with the per-attempt deadline. */
+  signal?: AbortSignal;
+  /**
+   * Whether the request may safely be sent twice, which allows retries after 5xx and connection
+   * errors. Default true for GET, PUT and DELETE, false for POST and PATCH.
+   */
+  idempotent?: boolean;
+  /** Deadline per attempt for this request, overriding the client's `timeoutMs` (long polls). */
+  timeoutMs?: number;
+}
+
+/** Filters for the GPU catalog (`GET /v2/catalog/gpus`). All but `include` need `include`. */
+export interface GpuTypeQuery {
+  /** Adds `availability`, `dataCenters` and `cudaVersions`; needs `product`. */
+  include?: "AVAILABILITY";
+  /** Availability context; required with `include`. */
+  product?: "POD" | "CLUSTER" | "SERVERLESS";
+  /** GPUs per unit, default 1. */
+  count?: number;
+  /** Cloud to check, default SECURE. */
+  cloud?: "SECURE" | "COMMUNITY";
+  /** ISO alpha-2 codes, e.g. `["FR", "DE"]`. */
+  countryCodes?: string[];
+  /** Exact CUDA versions, e.g. `["12.8"]`; exclusive with `minCudaVersion`. */
+  cudaVersions?: string[];
+  /** Minimum CUDA version, e.g. `12.4`. */
+  minCudaVersion?: string;
+}
+
+/** Filters for the CPU catalog (`GET /v2/catalog/cpus`). */
+export interface CpuTypeQuery {
+  /** Adds `availability` and `dataCenters`; needs `product`. */
+  include?: "AVAILABILITY";
+  /** Availability context; required with `include`. */
+  product?: "POD" | "SERVERLESS";
+  /** vCPUs per unit, a power of two ≥ 2. */
+  vcpuCount?: number;
+}
+
+/** Filters for the data-center catalog (`GET /v2/catalog/datacenters`). */
+export interface DataCenterQuery {
+  /** Adds per-DC GPU and/or CPU availability. */
+  include?: ("GPU_AVAILABILITY" | "CPU_AVAILABILITY")[];
+  /** Regions, e.g. `["EUROPE"]`. */
+  regions?: string[];
+  /** Network volume tiers the DC must support. */
+  networkVolumeTypes?: ("STANDARD" | "HIGH_PERFORMANCE")[];
+  /** Compliance certifications the DC must hold, e.g. `["GDPR"]`. */
+  compliance?: string[];
+  /** Only DCs that support global networking. */
+  globalNetwork?: boolean;
+}
+
+/** One prepared request, independent of which API it goes to. */
+interface Call<T> {
+  api: RunpodApi;
+  method: HttpMethod;
+  url: URL;
+  body?: string;
+  signal?: AbortSignal;
+  idempotent: boolean;
+  timeoutMs: number;
+  /** Turns the parsed JSON body (undefined when empty) into the result. */
+  decode: (json: unknown, status: number) => T;
+}
+
+/** What one attempt produced when it did not succeed and may be worth repeating. */
+interface Failure {
+  error: Error;
+  retryable: boolean;
+  /** Wait RunPod asked for, in seconds. */
+  waitSeconds?: number;
+  /** Short label for the retry log line. */
+  reason: string;
+}
+
+const GraphqlEnvelopeSchema = z.looseObject({
+  data: z.unknown().optional(),
+  errors: z.array(z.unknown()).optional(),
+});
+
+const MyselfDataSchema = z.looseObject({ myself: MyselfSchema.nullable() });
+
+const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }";
+
+/**
+ * Talks to RunPod's REST v2, serverless job and GraphQL APIs with retries, deadlines and
+ * validation. Never imports or knows about MCP.
+ *
+ * @example
+ * ```ts
+ * const client = new RunpodClient({ apiKey: Deno.env.get("RUNPOD_API_KEY") ?? "" });
+ * const pods = await client.listPods();
+ * const status = await client.jobs("abc123", {
+ *   method: "GET",
+ *   path: `/status/${pathSegment(jobId, "job id")}`,
+ *   schema: JobStatusSchema,
+ * });
+ * ```
+ */
+export class RunpodClient {
+  readonly #apiKey: string;
+  readonly #restBaseUrl: string;
+  readonly #serverlessBaseUrl: string;
+  readonly #graphqlUrl: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #maxRetryMs: number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #userAgent: string;
+  readonly #logger: Logger;
+  #rateLimit: RateLimitInfo | undefined;
+
+  /** Creates a client; nothing is sent until the first call. */
+  constructor(options: RunpodClientOptions) {
+    this.#apiKey = options.apiKey;
+    this.#restBaseUrl = trimTrailingSlashes(options.restBaseUrl ?? DEFAULT_REST_BASE_URL);
+    this.#serverlessBaseUrl = trimTrailingSlashes(
+      options.serverlessBaseUrl ?? DEFAULT_SERVERLESS_BASE_URL,
+    );
+    this.#graphqlUrl = trimTrailingSlashes(options.graphqlUrl ?? DEFAULT_GRAPHQL_URL);
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.#maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
+    this.#maxRetryMs = Math.max(0, options.maxRetryMs ?? DEFAULT_MAX_RETRY_MS);
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#random = options.random ?? Math.random;
+    this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** Latest RateLimit header info seen (the most constrained window), for diagnostics. */
+  get rateLimit(): RateLimitInfo | undefined {
+    return this.#rateLimit;
+  }
+
+  /**
+   * Sends one REST v2 request, e.g. `{ method: "GET", path: "/v2/pods", schema }`, and returns the
+   * validated body.
+   *
+   * @throws {RunpodApiError} RunPod answered with an error status.
+   * @throws {RunpodConnectionError} RunPod could not be reached or the deadline passed.
+   * @throws {RunpodResponseError} The body was not JSON or did not match `schema`.
+   */
+  async rest<T>(opts: RequestOptions<T>): Promise<T> {
+    return await this.#send(this.#prepare("rest", this.#restBaseUrl, opts));
+  }
+
+  /**
+   * Sends one request to a serverless endpoint's job API, e.g.
+   * `jobs(endpointId, { method: "POST", path: "/run", body: { input }, schema })`.
+   *
+   * @throws {TypeError} `endpointId` is empty.
+   */
+  async jobs<T>(endpointId: string, opts: RequestOptions<T>): Promise<T> {
+    const base = `${this.#serverlessBaseUrl}/${pathSegment(endpointId, "endpoint id")}`;
+    return await this.#send(this.#prepare("jobs", base, opts));
+  }
+
+  /**
+   * Runs a GraphQL query or mutation and returns its validated `data`. A response with `errors`
+   * throws {@linkcode RunpodApiError} (status 200, title `GraphQL error`). Queries are retried
+   * like GET; documents containing a `mutation` are never retried after 5xx or network errors.
+   */
+  async graphql<T>(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    dataSchema: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const url = new URL(this.#graphqlUrl);
+    const path = url.pathname;
+    const call: Call<T> = {
+      api: "graphql",
+      method: "POST",
+      url,
+      body: JSON.stringify(variables === undefined ? { query } : { query, variables }),
+      idempotent: !isGraphqlMutation(query),
+      timeoutMs: this.#timeoutMs,
+      decode: (json, status) => {
+        const envelope = GraphqlEnvelopeSchema.safeParse(json);
+        if (!envelope.success) {
+          throw this.#responseError("graphql", "POST", path, status, envelope.error);
+        }
+        const errors = envelope.data.errors ?? [];
+        if (errors.length > 0) {
+          throw new RunpodApiError({
+            status,
+            method: "POST",
+            path,
+            api: "graphql",
+            title: "GraphQL error",
+            errors: errors.map((e) => this.#clean(graphqlErrorMessage(e))),
+          });
+        }
+        return this.#validate("graphql", "POST", path, status, dataSchema, envelope.data.data);
+      },
+    };
+    if (signal) call.signal = signal;
+    return await this.#send(call);
+  }
+
+  /** Lists GPU types with prices (USD/hour per GPU) and, with `include`, availability. */
+  async listGpuTypes(params: GpuTypeQuery = {}, signal?: AbortSignal): Promise<GpuType[]> {
+    const body = await this.rest({
+      method: "GET",
+      path: "/v2/catalog/gpus",
+      query: gpuQuery(params),
+      schema: ListGpuTypesResponseSchema,
+      ...withSignal(signal),
+    });
+    return body.gpus;
+  }
+
+  /** Gets one GPU type by its full id, e.g. `NVIDIA GeForce RTX 4090`. */
+  async getGpuType(id: string, params: GpuTypeQuery = {}, signal?: AbortSignal): Promise<GpuType> {
+    return await this.rest({
+      method: "GET",
+      path: `/v2/catalog/gpus/${pathSegment(id, "GPU type id")}`,
+      query: gpuQuery(params),
+      schema: GpuTypeSchema,
+      ...withSignal(signal),
+    });
+  }
+
+  /** Lists CPU flavors with per-vCPU prices and, with `include`, availability. */
+  async listCpuTypes(params: CpuTypeQuery = {}, signal?: AbortSignal): Promise<CpuType[]> {
+    const body = await this.rest({
+      method: "GET",
+      path: "/v2/catalog/cpus",
+      query: { include: params.include, product: params.product, vcpuCount: params.vcpuCount },
+      schema: ListCpuTypesResponseSchema,
+      ...withSignal(signal),
+    });
+    return body.cpus;
+  }
+
+  /** Lists data centers, optionally with GPU/CPU availability. */
+  async listDataCenters(
+    params: DataCenterQuery = {},
+    signal?: AbortSignal,
+  ): Promise<DataCenter[]> {
+    const body = await this.rest({
+      method: "GET",
+      path: "/v2/catalog/datacenters",
+      query: {
+        include: params.include,
+        regions: params.regions,
+        networkVolumeTypes: params.networkVolumeTypes,
+        compliance: params.compliance,
+        globalNetwork: params.globalNetwork,
+      },
+      schema: ListDataCentersResponseSchema,
+      ...withSignal(signal),
+    });
+    return body.dataCenters;
+  }
+
+  /** Lists the account's pods (cluster members excluded, as RunPod does by default). */
+  async listPods(signal?: AbortSignal): Promise<Pod[]> {
+    const body = await this.rest({
+      method: "GET",
+      path: "/v2/pods",
+      schema: ListPodsResponseSchema,
+      ...withSignal(signal),
+    });
+    return body.pods;
+  }
+
+  /** Gets one pod by id. */
+  async getPod(id: string, signal?: AbortSignal): Promise<Pod> {
+    return await this.rest({
+      method: "GET",
+      path: `/v2/pods/${pathSegment(id, "pod id")}`,
+      schema: PodSchema,
+      ...withSignal(signal),
+    });
+  }
+
+  /**
+   * Reads the account balance and spend through GraphQL `myself`. RunPod answers `myself: null`
+   * when it does not recognise the credential; that is reported as a 401 {@linkcode RunpodApiError}
+   * so callers treat it like any other rejected key.
+   */
+  async getMyself(signal?: AbortSignal): Promise<Myself> {
+    const data = await this.graphql(MYSELF_QUERY, undefined, MyselfDataSchema, signal);
+    if (data.myself === null) {
+      throw new RunpodApiError({
+        status: 401,
+        method: "POST",
+        path: new URL(this.#graphqlUrl).pathname,
+        api: "graphql",
+        title: "Unauthorized",
+        detail: "RunPod returned no account for this API key",
+      });
+    }
+    return data.myself;
+  }
+
+  #prepare<T>(api: RunpodApi, base: string, opts: RequestOptions<T>): Call<T> {
+    const path = opts.path.startsWith("/") ? opts.path : `/${opts.path}`;
+    const pathOnly = path.split("?")[0] ?? path;
+    if (pathOnly.length > 1 && (pathOnly.includes("//") || pathOnly.endsWith("/"))) {
+      // An empty id would turn `/v2/pods/{id}` into the collection route.
+      throw new TypeError(`Cannot call RunPod: path ${pathOnly} has an empty segment`);
+    }
+    const query = buildQuery(opts.query);
+    const url = new URL(base + path + (query ? (path.includes("?") ? "&" : "?") + query : ""));
+    const call: Call<T> = {
+      api,
+      method: opts.method,
+      url,
+      idempotent: opts.idempotent ?? (opts.method !== "POST" && opts.method !== "PATCH"),
+      timeoutMs: positive(opts.timeoutMs, this.#timeoutMs),
+      decode: (json, status) =>
+        this.#validate(api, opts.method, url.pathname, status, opts.schema, json),
+    };
+    if (opts.body !== undefined) call.body = JSON.stringify(opts.body);
+    if (opts.signal) call.signal = opts.signal;
+    return call;
+  }
+
+  async #send<T>(call: Call<T>): Promise<T> {
+    let waited = 0;
+    for (let attempt = 1;; attempt++) {
+      throwIfAborted(call.signal);
+      const outcome = await this.#attempt(call, attempt);
+      if ("value" in outcome) return outcome.value;
+      const { error } = outcome;
+      if (!outcome.retryable || attempt >= this.#maxAttempts) throw error;
+      const backoff = this.#backoff(attempt);
+      const wait = outcome.waitSeconds === undefined
+        ? backoff
+        : error instanceof RunpodApiError && error.status === 429
+        ? outcome.waitSeconds * 1000
+        : Math.max(backoff, outcome.waitSeconds * 1000);
+      if (waited + wait > this.#maxRetryMs) throw error;
+      waited += wait;
+      this.#logger.debug("RunPod request will be retried", {
+        api: call.api,
+        method: call.method,
+        path: call.url.pathname,
+        attempt,
+        reason: outcome.reason,
+        waitMs: wait,
+      });
+      await this.#sleep(wait, call.signal);
+    }
+  }
+
+  async #attempt<T>(call: Call<T>, attempt: number): Promise<{ value: T } | Failure> {
+    const started = performance.now();
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort(new DOMException(`Deadline of ${call.timeoutMs} ms passed`, "TimeoutError"));
+    }, call.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal;
+    const log = (fields: Record<string, unknown>) =>
+      this.#logger.debug("RunPod request", {
+        api: call.api,
+        method: call.method,
+        path: call.url.pathname,
+        ...fields,
+        ms: Math.round(performance.now() - started),
+        attempt,
+      });
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await this.#fetch(call.url, {
+          method: call.method,
+          headers: this.#headers(call.body !== undefined),
+          body: call.body ?? null,
+          signal,
+        });
+        text = await response.text();
+      } catch (cause) {
+        throwIfAborted(call.signal);
+        log({ error: timedOut ? "timeout" : "network" });
+        const error = new RunpodConnectionError({
+          method: call.method,
+          path: call.url.pathname,
+          api: call.api,
+          timedOut,
+          timeoutMs: call.timeoutMs,
+          cause: this.#cleanCause(cause),
+        });
+        // A permission refusal (a build allowed to reach only RunPod's hosts) is final: retrying
+        // cannot change it.
+        const refused = isPermissionRefusal(cause);
+        return {
+          error,
+          retryable: call.idempotent && !refused,
+          reason: timedOut ? "timeout" : "network",
+        };
+      }
+      log({ status: response.status });
+      this.#recordRateLimit(response.headers);
+      if (response.ok) {
+        return { value: call.decode(this.#parseBody(call, response, text), response.status) };
+      }
+      return this.#apiFailure(call, response, text);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #headers(withBody: boolean): Headers {
+    const headers = new Headers({
+      Authorization: `Bearer ${this.#apiKey}`,
+      Accept: "application/json",
+      "User-Agent": this.#userAgent,
+    });
+    if (withBody) headers.set("Content-Type", "application/json");
+    return headers;
+  }
+
+  #parseBody(call: Call<unknown>, response: Response, text: string): unknown {
+    if (response.status === 204 || text.trim() === "") return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new RunpodResponseError({
+        method: call.method,
+        path: call.url.pathname,
+        api: call.api,
+        status: response.status,
+        problem: `body is not valid JSON (content-type ${
+          response.headers.get("content-type") ?? "missing"
+        })`,
+      });
+    }
+  }
+
+  #validate<T>(
+    api: RunpodApi,
+    method: string,
+    path: string,
+    status: number,
+    schema: z.ZodType<T>,
+    value: unknown,
+  ): T {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    throw this.#responseError(api, method, path, status, result.error);
+  }
+
+  #responseError(
+    api: RunpodApi,
+    method: string,
+    path: string,
+    status: number,
+    error: z.ZodError,
+  ): RunpodResponseError {
+    const issues = error.issues.map((issue) =>
+      this.#clean(
+        `${formatIssuePath(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}`,
+      )
+    );
+    const shown = issues.slice(0, 3).join("; ") +
+      (issues.length > 3 ? ` (and ${issues.length - 3} more)` : "");
+    return new RunpodResponseError({ api, method, path, status, problem: shown, issues });
+  }
+
+  #apiFailure(call: Call<unknown>, response: Response, text: string): Failure {
+    const status = response.status;
+    const problem = readProblem(text, response.headers.get("content-type"));
+    const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+    const windowWait = exhaustedWindowWait(parseRateLimitHeader(response.headers.get("ratelimit")));
+    let waitSeconds: number | undefined;
+    let retryable = false;
+    if (status === 429) {
+      retryable = true;
+      if (retryAfter !== undefined || windowWait !== undefined) {
+        waitSeconds = Math.max(retryAfter ?? 0, windowWait ?? 0);
+      }
+    } else if ((status >= 500 && status !== 501 && status !== 505) || status === 408) {
+      // 501 and 505 describe the request, not a passing condition: asking again cannot help.
+      retryable = call.idempotent;
+      waitSeconds = retryAfter;
+    }
+    const error = new RunpodApiError({
+      status,
+      method: call.method,
+      path: call.url.pathname,
+      api: call.api,
+      title: this.#clean(problem.title ?? (response.statusText || reasonPhrase(status))),
+      ...(problem.detail !== undefined ? { detail: this.#clean(problem.detail) } : {}),
+      errors: problem.errors.map((e) => this.#clean(e)),
+      ...(waitSeconds !== undefined ? { retryAfter: waitSeconds } : {}),
+    });
+    const failure: Failure = { error, retryable, reason: `status ${status}` };
+    if (waitSeconds !== undefined) failure.waitSeconds = waitSeconds;
+    return failure;
+  }
+
+  #recordRateLimit(headers: Headers): void {
+    const info = mostConstrainedWindow(parseRateLimitHeader(headers.get("ratelimit")));
+    if (info) this.#rateLimit = info;
+  }
+
+  #backoff(attempt: number): number {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    // Jitter within [50 %, 100 %] of the ceiling so concurrent clients spread out.
+    return Math.round(ceiling * (0.5 + 0.5 * this.#random()));
+  }
+
+  /** Scrubs anything RunPod echoed back that looks like a credential. */
+  #clean(text: string): string {
+    return redactSecrets(text, [this.#apiKey]);
+  }
+
+  #cleanCause(cause: unknown): Error {
+    if (cause instanceof Error) {
+      const copy = new Error(this.#clean(cause.message));
+      copy.name = cause.name;
+      return copy;
+    }
+    return new Error(this.#clean(String(cause)));
+  }
+}
+
+/** True when Deno's permission system, not the network, refused the request. */
+export function isPermissionRefusal(cause: unknown): boolean {
+  return cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied ||
+    (cause instanceof Error && (cause.name === "NotCapable" || cause.name === "PermissionDenied"));
+}
+
+function trimTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason ?? new DOMException("The operation was aborted", "AbortError");
+}
+
+/** Sleeps `ms`, rejecting with the signal's reason as soon as it aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function gpuQuery(params: GpuTypeQuery): Record<string, QueryValue> {
+  return {
+    include: params.include,
+    product: params.product,
+    count: params.count,
+    cloud: params.cloud,
+    countryCodes: params.countryCodes,
+    cudaVersions: params.cudaVersions,
+    minCudaVersion: params.minCudaVersion,
+  };
+}
+
+function buildQuery(query: Record<string, QueryValue> | undefined): string {
+  if (!query) return "";
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      if (value.length === 0) continue;
+      // OpenAPI form style with explode=false: the comma is the delimiter, so it stays literal.
+      parts.push(`${encodeURIComponent(key)}=${value.map(encodeURIComponent).join(",")}`);
+    } else {
+      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+    }
+  }
+  return parts.join("&");
+}
+
+function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out === "" ? "(body)" : out;
+}
+
+/** The fields of an error body, read defensively from problem+json, plain JSON or HTML. */
+interface ProblemFields {
+  title?: string;
+  detail?: string;
+  errors: string[];
+}
+
+function readProblem(text: string, contentType: string | null): ProblemFields {
+  const fields: ProblemFields = { errors: [] };
+  const trimmed = text.trim();
+  if (trimmed === "") return fields;
+  let json: unknown;
+  try {
+    json = JSON.parse(trimmed);
+  } catch {
+    // Proxies and GraphQL's 429/5xx answer with HTML; its markup helps nobody.
+    const isHtml = /html/i.test(contentType ?? "") || trimmed.startsWith("<");
+    if (!isHtml) fields.detail = truncate(trimmed, 300);
+    return fields;
+  }
+  if (typeof json === "string") {
+    fields.detail = truncate(json, 300);
+    return fields;
+  }
+  if (!isRecord(json)) return fields;
+  if (typeof json.title === "string" && json.title !== "") fields.title = json.title;
+  for (const key of ["detail", "error", "message"]) {
+    const value = json[key];
+    if (typeof value === "string" && value !== "") {
+      fields.detail = truncate(value, 1000);
+      break;
+    }
+  }
+  if (Array.isArray(json.errors)) {
+    fields.errors = json.errors.map(graphqlErrorMessage).filter((m) => m !== "");
+  }
+  return fields;
+}
+
+function graphqlErrorMessage(error: unknown): string {
+  if (typeof error === "string") return error;
+  if (isRecord(error) && typeof error.message === "string") return error.message;
+  try {
+    return JSON.stringify(error) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** True when the GraphQL document contains a mutation (or subscription) operation. */
+function isGraphqlMutation(query: string): boolean {
+  const withoutStringsAndComments = query
+    .replace(/"""[\s\S]*?"""/g, '""')
+    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""')
+    .replace(/#[^\n\r]*/g, "");
+  return /(^|[^A-Za-z0-9_])(mutation|subscription)(?![A-Za-z0-9_])/.test(withoutStringsAndComments);
+}
+
+const REASON_PHRASES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  402: "Payment Required",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+function reasonPhrase(status: number): string {
+  return REASON_PHRASES[status] ?? `HTTP ${status}`;
+}

@@ -1,0 +1,19 @@
+/**
+ * The RunPod client: REST v2, the serverless job API and GraphQL, with typed errors and zod
+ * schemas. This folder never imports the MCP SDK.
+ *
+ * @example
+ * ```ts
+ * import { RunpodClient } from "./src/runpod/mod.ts";
+ * const client = new RunpodClient({ apiKey: Deno.env.get("RUNPOD_API_KEY") ?? "" });
+ * const gpus = await client.listGpuTypes({ include: "AVAILABILITY", product: "POD" });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./path.ts";
+export * from "./rate_limit.ts";
+export * from "./schemas.ts";

@@ -1,0 +1,111 @@
+/**
+ * `createServer(deps, options)`: builds the MCP server — instructions, tools, logging — with no
+ * I/O of its own. Transports connect it to the outside.
+ *
+ * @module
+ */
+
+import { McpServer, SetLevelRequestSchema } from "./deps.ts";
+import type { LoggingLevel } from "./deps.ts";
+import type { LogLevel, RootLogger } from "./log.ts";
+import type { RunpodClient } from "./runpod/mod.ts";
+import { registerTools } from "./tools/mod.ts";
+import type { AnyTool } from "./tools/mod.ts";
+
+/** What the server depends on. */
+export interface ServerDeps {
+  runpod: RunpodClient;
+  logger: RootLogger;
+}
+
+/** Options for {@linkcode createServer}. */
+export interface ServerOptions {
+  version: string;
+  /** True when RunPod is the built-in simulator; the instructions say so. */
+  sandbox?: boolean;
+  /** Show secret env values unmasked. */
+  showSecrets?: boolean;
+  /** Strings to scrub from any text the server returns (the API key). */
+  secrets?: readonly string[];
+  /** Restrict the tools registered; default all. */
+  tools?: readonly AnyTool[];
+}
+
+/** The server's name in the MCP handshake. */
+export const SERVER_NAME = "runpod-mcp";
+
+const MCP_LEVELS: readonly LoggingLevel[] = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+const TO_MCP_LEVEL: Record<LogLevel, LoggingLevel> = {
+  debug: "debug",
+  info: "info",
+  warn: "warning",
+  error: "error",
+};
+
+/** The instructions sent to the client at initialization: what this is and where to start. */
+export function serverInstructions(sandbox: boolean): string {
+  const mode = sandbox
+    ? "SANDBOX MODE: RunPod is simulated in-process. Nothing is billed; pods and prices are realistic but fake."
+    : "LIVE MODE: these tools act on a real RunPod account. Pods and endpoints cost real money (USD per hour) from the moment they start until they are stopped or deleted.";
+  return [
+    "runpod-mcp manages a RunPod GPU cloud account: find and price GPUs, inspect pods.",
+    mode,
+    "Start with list_gpu_types (prices in USD per GPU-hour, stock with available_only=true) and list_pods (what is running and what it costs).",
+    "Before any action that starts billing, tell the user the hourly cost and get their agreement. Stop or terminate what is no longer needed.",
+  ].join("\n");
+}
+
+/**
+ * Builds the MCP server. Log events at or above the client's chosen level (logging/setLevel) are
+ * forwarded as `notifications/message`; before the client chooses, only warnings and errors are.
+ */
+export function createServer(deps: ServerDeps, options: ServerOptions): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, title: "RunPod", version: options.version },
+    {
+      capabilities: { logging: {} },
+      instructions: serverInstructions(options.sandbox ?? false),
+    },
+  );
+
+  registerTools(server, { runpod: deps.runpod, logger: deps.logger }, {
+    showSecrets: options.showSecrets,
+    secrets: options.secrets,
+    tools: options.tools,
+  });
+
+  let clientLevel: LoggingLevel | undefined;
+  server.server.setRequestHandler(SetLevelRequestSchema, (request) => {
+    clientLevel = request.params.level;
+    return {};
+  });
+  const removeSink = deps.logger.addSink((level, message, fields) => {
+    const mcpLevel = TO_MCP_LEVEL[level];
+    const threshold = clientLevel ?? "warning";
+    if (MCP_LEVELS.indexOf(mcpLevel) < MCP_LEVELS.indexOf(threshold)) return;
+    if (!server.isConnected()) return;
+    server.server.sendLoggingMessage({
+      level: mcpLevel,
+      logger: SERVER_NAME,
+      data: Object.keys(fields).length > 0 ? { message, ...fields } : message,
+    }).catch(() => {
+      // The client may have gone away; logging must never fail a request.
+    });
+  });
+  const close = server.close.bind(server);
+  server.close = async () => {
+    removeSink();
+    await close();
+  };
+  return server;
+}

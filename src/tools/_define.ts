@@ -1,0 +1,90 @@
+/**
+ * The shape of one tool, and how the registry turns it into an MCP tool. Tool modules only
+ * describe tools; nothing but `mod.ts` registers them.
+ *
+ * @module
+ */
+
+import type { z } from "zod";
+import type { Logger } from "../log.ts";
+import type { RunpodClient } from "../runpod/mod.ts";
+
+/** Toolsets group tools for `--toolsets` filtering. */
+export const TOOLSETS = ["catalog", "pods", "serverless", "storage", "billing"] as const;
+
+/** One of {@linkcode TOOLSETS}. */
+export type Toolset = typeof TOOLSETS[number];
+
+/** All four MCP tool annotations, always stated explicitly. */
+export interface FullAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** Annotations for a tool that only reads RunPod state. */
+export const READ_ONLY: FullAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
+/** What a tool handler gets besides its arguments. */
+export interface ToolContext {
+  runpod: RunpodClient;
+  logger: Logger;
+  /** Aborted when the client cancels the call; pass it to every RunPod request. */
+  signal: AbortSignal;
+  /** Sends a progress notification when the client asked for progress; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Show secret env values unmasked (`--show-secrets`). */
+  showSecrets: boolean;
+}
+
+/** A tool's result before it becomes MCP content: a short text summary plus typed data. */
+export interface ToolOutcome<T> {
+  summary: string;
+  data: T;
+}
+
+/** The description of one tool, typed end to end by its input and output shapes. */
+export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  /** Written for a model: when to use it, units, what to call next. Under about 600 chars. */
+  description: string;
+  toolset: Toolset;
+  annotations: FullAnnotations;
+  input: I;
+  output: O;
+  run(
+    args: z.output<z.ZodObject<I>>,
+    ctx: ToolContext,
+  ): Promise<ToolOutcome<z.output<z.ZodObject<O>>>>;
+}
+
+/** A tool with its types erased, so the registry can hold a list of them. */
+export interface AnyTool {
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  annotations: FullAnnotations;
+  input: z.ZodRawShape;
+  output: z.ZodRawShape;
+  run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome<unknown>>;
+}
+
+/** Declares a tool. The handler is type-checked against its own input and output shapes here. */
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
+  spec: ToolSpec<I, O>,
+): AnyTool {
+  return spec as unknown as AnyTool;
+}
+
+/** An error in the model's arguments that RunPod never saw; its message goes to the model as is. */
+export class ToolInputError extends Error {
+  override name = "ToolInputError";
+}

@@ -1,0 +1,84 @@
+/**
+ * The one function that turns any error thrown by a tool into a tool result the model can act
+ * on. Handlers never catch errors themselves; they let them propagate here.
+ *
+ * @module
+ */
+
+import type { CallToolResult } from "../deps.ts";
+import { redactSecrets } from "../log.ts";
+import {
+  isPermissionRefusal,
+  RunpodApiError,
+  RunpodConnectionError,
+  RunpodResponseError,
+} from "../runpod/mod.ts";
+import { ToolInputError } from "./_define.ts";
+
+function detailOf(error: RunpodApiError): string {
+  const parts = [error.detail ?? error.title ?? ""].filter((p) => p !== "");
+  if (error.errors.length > 0) parts.push(error.errors.slice(0, 5).join("; "));
+  return parts.join(": ");
+}
+
+/** Explains a RunPod API error and the next step, by status. */
+export function explainApiError(error: RunpodApiError): string {
+  const where = `${error.method} ${error.path}`;
+  const detail = detailOf(error);
+  switch (error.status) {
+    case 400:
+      return `RunPod refused the request (400 on ${where}): ${detail}. Change the arguments; for capacity errors try another GPU type, cloud or data center (list_gpu_types with available_only=true).`;
+    case 401:
+      return `RunPod rejected the API key (401 on ${where}): check RUNPOD_API_KEY; create a key in the RunPod console under Settings → API Keys.`;
+    case 402:
+      return `RunPod refused for lack of funds (402 on ${where}): ${detail}. Add credit in the RunPod console before retrying.`;
+    case 403:
+      return `The API key is not allowed to do this (403 on ${where}): ${detail}. Use a key with the needed scope (read/write), or check access to this GPU pool.`;
+    case 404:
+      return `Not found (404 on ${where}): ${detail}. Check the id; list_pods shows the pods that exist.`;
+    case 409:
+      return `RunPod refused because of the resource's current state (409 on ${where}): ${detail}.`;
+    case 422:
+      return `RunPod rejected the request body (422 on ${where}): ${detail}. This is likely a bug in runpod-mcp; please report it.`;
+    case 429: {
+      const wait = error.retryAfter !== undefined ? ` Wait ${error.retryAfter} s, then retry.` : "";
+      return `RunPod rate limit reached (429 on ${where}): ${detail}.${wait}`;
+    }
+    case 200:
+      return `RunPod GraphQL answered with an error on ${where}: ${detail}.`;
+    default:
+      if (error.status >= 500) {
+        return `RunPod had a server error (${error.status} on ${where}): ${detail}. It is usually temporary: retry in a minute.`;
+      }
+      return `RunPod answered ${error.status} on ${where}: ${detail}.`;
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException &&
+    (error.name === "AbortError" || error.name === "TimeoutError");
+}
+
+/** Maps any thrown value to an `isError` tool result. The text never contains a secret. */
+export function errorToToolResult(error: unknown, secrets: readonly string[] = []): CallToolResult {
+  let text: string;
+  if (error instanceof ToolInputError) {
+    text = error.message;
+  } else if (error instanceof RunpodApiError) {
+    text = explainApiError(error);
+  } else if (error instanceof RunpodConnectionError && isPermissionRefusal(error.cause)) {
+    text =
+      `${error.message}. This build may only reach RunPod's own hosts (api.runpod.io, api.runpod.ai); to use another RUNPOD_API_BASE_URL, run with deno run and a matching --allow-net.`;
+  } else if (error instanceof RunpodConnectionError) {
+    text =
+      `${error.message}. Check the network and the RunPod base URLs (RUNPOD_API_BASE_URL); the call was not completed.`;
+  } else if (error instanceof RunpodResponseError) {
+    text = `${error.message}. RunPod may have changed its API; please report this to runpod-mcp.`;
+  } else if (isAbort(error)) {
+    text = "The call was cancelled before it finished.";
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    text = `Internal error in runpod-mcp: ${message}`;
+  }
+  return { isError: true, content: [{ type: "text", text: redactSecrets(text, secrets) }] };
+}

@@ -1,0 +1,100 @@
+/**
+ * The registry of every tool. Nothing else registers a tool.
+ *
+ * @module
+ */
+
+import type { McpServer } from "../deps.ts";
+import type { Logger } from "../log.ts";
+import type { RunpodClient } from "../runpod/mod.ts";
+import type { AnyTool, ToolContext } from "./_define.ts";
+import { listGpuTypes } from "./catalog.ts";
+import { errorToToolResult } from "./errors.ts";
+import { getPod, listPods } from "./pods.ts";
+
+export { type AnyTool, type Toolset, TOOLSETS } from "./_define.ts";
+
+/** Every tool, in the order `tools/list` shows them. */
+export const ALL_TOOLS: readonly AnyTool[] = [
+  listGpuTypes,
+  listPods,
+  getPod,
+];
+
+/** What tools need from the outside world. */
+export interface ToolDeps {
+  runpod: RunpodClient;
+  logger: Logger;
+}
+
+/** Options for {@linkcode registerTools}. */
+export interface RegisterToolsOptions {
+  /** Show secret env values unmasked. Default false. */
+  showSecrets?: boolean;
+  /** Extra strings to scrub from error texts (the API key). */
+  secrets?: readonly string[];
+  /** Which tools to register; default all. */
+  tools?: readonly AnyTool[];
+}
+
+/** Registers tools on `server`, wrapping each handler with progress, cancellation and error mapping. */
+export function registerTools(
+  server: McpServer,
+  deps: ToolDeps,
+  options: RegisterToolsOptions = {},
+): void {
+  for (const tool of options.tools ?? ALL_TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      async (args, extra) => {
+        const token = extra._meta?.progressToken;
+        const ctx: ToolContext = {
+          runpod: deps.runpod,
+          logger: deps.logger,
+          signal: extra.signal,
+          showSecrets: options.showSecrets ?? false,
+          async progress(progress, total, message) {
+            if (token === undefined || extra.signal.aborted) return;
+            await extra.sendNotification({
+              method: "notifications/progress",
+              params: {
+                progressToken: token,
+                progress,
+                ...(total !== undefined ? { total } : {}),
+                ...(message !== undefined ? { message } : {}),
+              },
+            });
+          },
+        };
+        const started = performance.now();
+        try {
+          const outcome = await tool.run(args as Record<string, unknown>, ctx);
+          deps.logger.debug("tool call finished", {
+            tool: tool.name,
+            ms: Math.round(performance.now() - started),
+          });
+          return {
+            content: [{
+              type: "text" as const,
+              text: `${outcome.summary}\n\n${JSON.stringify(outcome.data)}`,
+            }],
+            structuredContent: outcome.data as Record<string, unknown>,
+          };
+        } catch (error) {
+          deps.logger.warn("tool call failed", {
+            tool: tool.name,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          });
+          return errorToToolResult(error, options.secrets);
+        }
+      },
+    );
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Test harness: the real server, a real SDK `Client` over the in-memory transport, and the RunPod
+ * simulator on 127.0.0.1:0 as the only fake. Tests assert both what the model got back and what
+ * RunPod (the simulator) received.
+ *
+ * @module
+ */
+
+import { Client, InMemoryTransport } from "../src/deps.ts";
+import type { CallToolResult } from "../src/deps.ts";
+import { createLogger } from "../src/log.ts";
+import { RunpodClient } from "../src/runpod/mod.ts";
+import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
+import { createServer, type ServerOptions } from "../src/server.ts";
+
+/** The API key every test uses. A test greps outputs for it to prove it never leaks. */
+export const TEST_KEY = "rpa_TESTKEY0123456789abcdefXYZ";
+
+/** Options for {@linkcode startHarness}. */
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  server?: Partial<ServerOptions>;
+  /** Key the server sends; default {@linkcode TEST_KEY}. */
+  apiKey?: string;
+  /** Capabilities the test client declares. */
+  clientCapabilities?: Record<string, unknown>;
+  /** Per-attempt deadline for the RunPod client, ms. */
+  timeoutMs?: number;
+}
+
+/** A running server + client + simulator. */
+export interface Harness {
+  sim: RunpodSimulator;
+  client: Client;
+  /** Simulator base URL, e.g. http://127.0.0.1:40123. */
+  url: string;
+  /** Every stderr line the server's logger wrote. */
+  logLines: string[];
+  /** Waits the RunPod client asked for between retries, ms (no real sleeping). */
+  sleeps: number[];
+  /** Calls a tool; returns the raw MCP result. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts the simulator, the server and a connected client. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = new RunpodSimulator({ apiKey: TEST_KEY, ...options.simulator });
+  const { url, close: closeSim } = await sim.listen();
+  const logLines: string[] = [];
+  const sleeps: number[] = [];
+  const apiKey = options.apiKey ?? TEST_KEY;
+  const logger = createLogger({
+    level: "debug",
+    write: (line) => logLines.push(line),
+    secrets: [apiKey],
+  });
+  const runpod = new RunpodClient({
+    apiKey,
+    restBaseUrl: url,
+    serverlessBaseUrl: `${url}/v2`,
+    graphqlUrl: `${url}/graphql`,
+    logger,
+    timeoutMs: options.timeoutMs ?? 5_000,
+    sleep: (ms, signal) => {
+      sleeps.push(ms);
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return Promise.resolve();
+    },
+  });
+  const server = createServer({ runpod, logger }, {
+    version: "0.0.0-test",
+    secrets: [apiKey],
+    ...options.server,
+  });
+  const client = new Client(
+    { name: "runpod-mcp-tests", version: "1.0.0" },
+    { capabilities: options.clientCapabilities ?? {} },
+  );
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+
+  const close = async () => {
+    await client.close();
+    await server.close();
+    await closeSim();
+  };
+  return {
+    sim,
+    client,
+    url,
+    logLines,
+    sleeps,
+    call: (name, args = {}) =>
+      client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The text of a tool result's first content block. */
+export function textOf(result: CallToolResult): string {
+  const first = result.content[0];
+  return first && first.type === "text" ? first.text : "";
+}
+
+/** Structured content of a successful result; throws with the error text otherwise. */
+export function dataOf<T = Record<string, unknown>>(result: CallToolResult): T {
+  if (result.isError) throw new Error(`Tool returned an error: ${textOf(result)}`);
+  if (!result.structuredContent) throw new Error("Tool result has no structuredContent");
+  return result.structuredContent as T;
+}
+
+/** Creates a pod directly on the simulator over HTTP (as another RunPod client would). */
+export async function seedPod(
+  h: Harness,
+  body: Record<string, unknown>,
+): Promise<{ id: string } & Record<string, unknown>> {
+  const response = await fetch(`${h.url}/v2/pods`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (response.status !== 201) {
+    throw new Error(`Cannot seed pod: ${response.status} ${JSON.stringify(json)}`);
+  }
+  return json;
+}

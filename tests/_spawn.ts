@@ -1,0 +1,90 @@
+/**
+ * Helpers for tests that run the server as a separate process, as a real MCP client would.
+ *
+ * @module
+ */
+
+import { Client, createStdioClientTransport } from "../src/deps.ts";
+
+/** The repository root. */
+export const ROOT = new URL("../", import.meta.url);
+
+/** Path of the Deno binary running the tests. */
+export const DENO = Deno.execPath();
+
+/** Runs a command to completion and returns its exit code and output. */
+export async function run(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string | URL } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(DENO, {
+    args,
+    cwd: options.cwd ?? ROOT,
+    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A real SDK client connected over stdio to a spawned server process. */
+export interface SpawnedServer {
+  client: Client;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Errors the client transport reported (e.g. non-protocol bytes on stdout). */
+  transportErrors: Error[];
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Spawns `deno <args>` and connects an SDK client to it over stdio. */
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<SpawnedServer> {
+  const transport = await createStdioClientTransport({
+    command: DENO,
+    args,
+    cwd: ROOT.pathname,
+    env: {
+      NO_COLOR: "1",
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      ...env,
+    },
+    stderr: "pipe",
+  });
+  let stderrText = "";
+  transport.stderr?.on("data", (chunk: Uint8Array | string) => {
+    stderrText += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+  });
+  const transportErrors: Error[] = [];
+  const client = new Client({ name: "runpod-mcp-e2e", version: "1.0.0" }, { capabilities: {} });
+  client.onerror = (error) => transportErrors.push(error);
+  await client.connect(transport);
+  const close = async () => {
+    await client.close();
+  };
+  return {
+    client,
+    stderr: () => stderrText,
+    transportErrors,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The permission flags of the `compile` task in deno.json: exactly what the binary gets. */
+export async function compilePermissionFlags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const task: string = config.tasks.compile;
+  return task.split(/\s+/).filter((word) =>
+    /^--(allow|deny)-[a-z-]+(=.*)?$/.test(word) || word === "--no-prompt"
+  );
+}

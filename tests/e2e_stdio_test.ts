@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { VERSION } from "../src/cli.ts";
+import { compilePermissionFlags, run, spawnServer } from "./_spawn.ts";
+
+Deno.test("main.ts --sandbox serves tools over stdio to a real SDK client", async () => {
+  const flags = await compilePermissionFlags();
+  await using server = await spawnServer(["run", ...flags, "main.ts", "--sandbox"]);
+  const info = server.client.getServerVersion();
+  assert.equal(info?.name, "runpod-mcp");
+  assert.equal(info?.version, VERSION);
+  assert.match(server.client.getInstructions() ?? "", /SANDBOX MODE/);
+
+  const { tools } = await server.client.listTools();
+  assert.deepEqual(
+    tools.map((t) => t.name).sort(),
+    ["get_pod", "list_gpu_types", "list_pods"],
+  );
+  const result = await server.client.callTool({
+    name: "list_gpu_types",
+    arguments: { min_vram_gb: 24, available_only: true },
+  });
+  assert.notEqual(result.isError, true);
+  const data = result.structuredContent as { gpus: { vram_gb: number; availability: string }[] };
+  assert.ok(data.gpus.length > 0);
+  assert.ok(data.gpus.every((g) => g.vram_gb >= 24 && g.availability !== "NONE"));
+
+  const pods = await server.client.callTool({ name: "list_pods", arguments: {} });
+  assert.equal((pods.structuredContent as { count: number }).count, 0);
+
+  // Anything but protocol on stdout would have surfaced as a transport error.
+  assert.deepEqual(server.transportErrors, []);
+  assert.match(server.stderr(), /INFO runpod-mcp starting .*mode="sandbox/);
+});
+
+Deno.test("main.ts exits 2 naming RUNPOD_API_KEY and --sandbox when no key is set", async () => {
+  const result = await run(["run", "--allow-env", "main.ts"]);
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, "");
+  assert.match(result.stderr, /Missing env RUNPOD_API_KEY/);
+  assert.match(result.stderr, /--sandbox/);
+});
+
+Deno.test("main.ts exits 2 on a bad setting without printing the key", async () => {
+  const key = "rpa_E2ESECRETKEY00000000";
+  const result = await run(["run", "--allow-env", "main.ts", "--log-level", "chatty"], {
+    env: { RUNPOD_API_KEY: key, RUNPOD_API_BASE_URL: "http://evil.example.com" },
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--log-level \(env RUNPOD_MCP_LOG_LEVEL\)/);
+  assert.match(result.stderr, /--api-base-url \(env RUNPOD_API_BASE_URL\).*clear text/);
+  assert.ok(!result.stderr.includes(key) && !result.stdout.includes(key));
+});
+
+Deno.test("main.ts prints --version and --help on stdout and exits 0", async () => {
+  const version = await run(["run", "main.ts", "--version"]);
+  assert.equal(version.code, 0);
+  assert.equal(version.stdout, `runpod-mcp ${VERSION}\n`);
+  const help = await run(["run", "main.ts", "--help"]);
+  assert.equal(help.code, 0);
+  for (const word of ["--sandbox", "RUNPOD_API_KEY", "RUNPOD_API_BASE_URL", "--log-level"]) {
+    assert.ok(help.stdout.includes(word), word);
+  }
+});

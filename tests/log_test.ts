@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { createLogger, redactSecrets } from "../src/log.ts";
+
+Deno.test("redactSecrets() hides RunPod keys, bearer tokens and HF tokens", () => {
+  const text =
+    "key rpa_ABCDEF123456 then Authorization: Bearer abc.def-ghi and hf_abcdefghijklmnop";
+  const out = redactSecrets(text);
+  assert.doesNotMatch(out, /rpa_ABCDEF/);
+  assert.doesNotMatch(out, /abc\.def-ghi/);
+  assert.doesNotMatch(out, /hf_abcdefghij/);
+  assert.match(out, /Bearer \[REDACTED\]/);
+});
+
+Deno.test("redactSecrets() hides values of secret-looking assignments", () => {
+  const out = redactSecrets('HF_TOKEN=abc123 DB_PASSWORD="p a s s" MODEL=llama api_key: zzz');
+  assert.equal(out, "HF_TOKEN=[REDACTED] DB_PASSWORD=[REDACTED] MODEL=llama api_key: [REDACTED]");
+});
+
+Deno.test("redactSecrets() scrubs extra secrets verbatim", () => {
+  assert.equal(redactSecrets("x my-odd-secret y", ["my-odd-secret"]), "x [REDACTED] y");
+});
+
+Deno.test("createLogger() writes one redacted line per event at or above its level", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (l) => lines.push(l), secrets: ["s3cr3t-key"] });
+  log.debug("hidden");
+  log.info("request with s3cr3t-key", { auth: "Bearer rpa_LEAKLEAKLEAK", path: "/v2/pods" });
+  log.error("multi word", { note: "has spaces" });
+  assert.equal(lines.length, 2);
+  assert.match(
+    lines[0] ?? "",
+    /^\S+Z INFO request with \[REDACTED\] auth="Bearer \[REDACTED\]" path=\/v2\/pods$/,
+  );
+  assert.match(lines[1] ?? "", /ERROR multi word note="has spaces"$/);
+  assert.ok(lines.every((l) => !l.includes("\n")));
+});
+
+Deno.test("createLogger() sinks get every level, redacted, even below the stderr level", () => {
+  const events: unknown[] = [];
+  const log = createLogger({ level: "error", write: () => {} });
+  const remove = log.addSink((level, message, fields) => events.push({ level, message, fields }));
+  log.debug("token rpa_SINKSINKSINK", { nested: { key: "rpa_NESTEDNESTED" } });
+  remove();
+  log.info("after removal");
+  assert.deepEqual(events, [{
+    level: "debug",
+    message: "token [REDACTED]",
+    fields: { nested: { key: "[REDACTED]" } },
+  }]);
+});
+
+Deno.test("createLogger() keeps logging when a sink throws", () => {
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l) });
+  log.addSink(() => {
+    throw new Error("closed");
+  });
+  log.warn("still here");
+  assert.equal(lines.length, 1);
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { startHarness } from "./_harness.ts";
+import { currentToolTable, renderToolTable, tableCells, withToolTable } from "./_tool_table.ts";
+
+const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
+const SNAPSHOT = new URL("./__snapshots__/tools.json", import.meta.url);
+const README = new URL("../README.md", import.meta.url);
+
+async function readOrUndefined(url: URL): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(url);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+Deno.test("tools/list matches the committed schema snapshot", async () => {
+  await using h = await startHarness();
+  const { tools } = await h.client.listTools();
+  const actual = JSON.stringify(tools, null, 2) + "\n";
+  if (UPDATE) {
+    await Deno.writeTextFile(SNAPSHOT, actual);
+    return;
+  }
+  const expected = await readOrUndefined(SNAPSHOT);
+  assert.ok(
+    expected !== undefined,
+    "tests/__snapshots__/tools.json is missing: run `deno task snapshots` and commit it",
+  );
+  assert.equal(
+    actual,
+    expected,
+    "The tool schemas changed: review the diff, run `deno task snapshots` and commit the snapshot",
+  );
+});
+
+Deno.test("README tool table matches the registry", async () => {
+  const readme = await Deno.readTextFile(README);
+  if (UPDATE) {
+    await Deno.writeTextFile(README, withToolTable(readme));
+    return;
+  }
+  const current = currentToolTable(readme);
+  assert.ok(current !== undefined, "README.md lost its tool table markers");
+  assert.deepEqual(
+    tableCells(current),
+    tableCells(renderToolTable()),
+    "README's tool table is stale: run `deno task snapshots`",
+  );
+});
