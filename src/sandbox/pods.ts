@@ -10,6 +10,7 @@
  */
 
 import { compareCuda, dcSupportsCuda, effectiveLevel, levelRank } from "./catalog.ts";
+import { CONTAINER_PROPS, patchContainer } from "./container.ts";
 import type { Ctx, Route, SimSettings } from "./context.ts";
 import type { IdSource } from "./ids.ts";
 import { iso, json, noContent, problem } from "./http.ts";
@@ -21,7 +22,7 @@ import type {
   PodStatus,
   SimulatorState,
 } from "./state.ts";
-import { arr, bool, int, obj, type Schema, str, stringMap, validate } from "./validate.ts";
+import { arr, bool, int, obj, type Schema, str, validate } from "./validate.ts";
 
 /** RunPod's capacity message (HTTP 400, human-readable only). */
 export const NO_CAPACITY =
@@ -35,17 +36,8 @@ const mountsSchema: Schema = obj({
   network: arr(obj({ volumeId: str(), path: str() }, ["volumeId", "path"]), { maxItems: 1 }),
 });
 
-const containerProps: Record<string, Schema> = {
-  args: str(),
-  disk: int(1),
-  env: stringMap,
-  image: str(),
-  ports: arr(str()),
-  registry: str({ nullable: true }),
-};
-
 const createSchema: Schema = obj({
-  ...containerProps,
+  ...CONTAINER_PROPS,
   name: str({ minLength: 1 }),
   cloud: str({ enum: ["SECURE", "COMMUNITY"] }),
   cpu: obj({ id: str({ minLength: 1 }), vcpuCount: int(2) }, ["id", "vcpuCount"]),
@@ -64,7 +56,7 @@ const createSchema: Schema = obj({
 }, ["name"]);
 
 const updateSchema: Schema = obj({
-  ...containerProps,
+  ...CONTAINER_PROPS,
   globalNetworking: bool,
   locked: bool,
   mounts: mountsSchema,
@@ -683,12 +675,7 @@ function updatePod(ctx: Ctx): Response {
     pod.env = { ...pod.env, ...template.env };
   }
   if (body.name !== undefined) pod.name = body.name;
-  if (body.image !== undefined) pod.image = body.image;
-  if (body.args !== undefined) pod.args = body.args;
-  if (body.disk !== undefined) pod.disk = body.disk;
-  if (body.ports !== undefined) pod.ports = [...body.ports];
-  if (body.env !== undefined) pod.env = { ...body.env };
-  if (body.registry !== undefined) pod.registry = body.registry;
+  patchContainer(pod, body);
   if (body.locked !== undefined) pod.locked = body.locked;
   if (body.globalNetworking !== undefined) pod.globalNetworking = body.globalNetworking;
   if (m?.network) pod.mounts.network = [{ ...m.network[0]! }];

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { CONTAINER_PROPS } from "./container.ts";
 import type { Ctx, Route } from "./context.ts";
 import { json, noContent, problem } from "./http.ts";
 import type {
@@ -13,17 +14,12 @@ import type {
   SimulatorState,
   TemplateRecord,
 } from "./state.ts";
-import { arr, bool, int, obj, type Schema, str, stringMap, validate } from "./validate.ts";
+import { arr, bool, int, obj, type Schema, str, validate } from "./validate.ts";
 
 const CUDA = str({ pattern: /^\d+\.\d+$/ });
 const persistentSchema = obj({ size: int(10), path: str() }, ["size", "path"]);
 const templateProps: Record<string, Schema> = {
-  args: str(),
-  disk: int(1),
-  env: stringMap,
-  image: str(),
-  ports: arr(str()),
-  registry: str({ nullable: true }),
+  ...CONTAINER_PROPS,
   name: str({ minLength: 1 }),
   allowedCudaVersions: arr(CUDA),
   category: str({ enum: ["CPU", "NVIDIA", "AMD"] }),

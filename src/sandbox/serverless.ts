@@ -6,24 +6,16 @@
  * @module
  */
 
+import { CONTAINER_PROPS, patchContainer } from "./container.ts";
 import type { Ctx, Route } from "./context.ts";
 import { iso, json, noContent, problem } from "./http.ts";
 import type { EndpointRecord, JobRecord, SimulatorState } from "./state.ts";
-import { arr, int, obj, type Schema, str, stringMap, validate } from "./validate.ts";
+import { arr, int, obj, type Schema, str, validate } from "./validate.ts";
 
 const CUDA = /^\d+\.\d+$/;
 
-const containerProps: Record<string, Schema> = {
-  args: str(),
-  disk: int(1),
-  env: stringMap,
-  image: str(),
-  ports: arr(str()),
-  registry: str({ nullable: true }),
-};
-
 const commonProps: Record<string, Schema> = {
-  ...containerProps,
+  ...CONTAINER_PROPS,
   cpu: arr(obj({ id: str({ minLength: 1 }), vcpuCount: int(2) }, ["id", "vcpuCount"]), {
     minItems: 1,
   }),
@@ -388,12 +380,7 @@ function updateEndpoint(ctx: Ctx): Response {
     ep.env = { ...ep.env, ...template.env };
   }
   if (b.name !== undefined) ep.name = b.name;
-  if (b.image !== undefined) ep.image = b.image;
-  if (b.args !== undefined) ep.args = b.args;
-  if (b.disk !== undefined) ep.disk = b.disk;
-  if (b.ports !== undefined) ep.ports = [...b.ports];
-  if (b.env !== undefined) ep.env = { ...b.env };
-  if (b.registry !== undefined) ep.registry = b.registry;
+  patchContainer(ep, b);
   if (b.gpu && ep.gpu) {
     if (b.gpu.pools) ep.gpu.pools = [...b.gpu.pools];
     if (b.gpu.excludedTypes) ep.gpu.excludedTypes = [...b.gpu.excludedTypes];
