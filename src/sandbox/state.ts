@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ContainerFields } from "./container.ts";
+
 /** Stock level, upper case as in REST v2. */
 export type Availability = "NONE" | "LOW" | "MEDIUM" | "HIGH";
 
@@ -75,15 +77,9 @@ export interface LogLine {
 }
 
 /** A pod as the simulator stores it. */
-export interface PodRecord {
+export interface PodRecord extends ContainerFields {
   id: string;
   name: string;
-  image: string;
-  args: string;
-  disk: number;
-  ports: string[];
-  env: Record<string, string>;
-  registry: string | null;
   status: PodStatus;
   mounts: {
     persistent?: { size: number; path: string };
@@ -118,15 +114,9 @@ export interface PodRecord {
 }
 
 /** A template the account owns, or a public one (`owned: false`). */
-export interface TemplateRecord {
+export interface TemplateRecord extends ContainerFields {
   id: string;
   name: string;
-  image: string;
-  args: string;
-  disk: number;
-  ports: string[];
-  env: Record<string, string>;
-  registry: string | null;
   mounts: { persistent?: { size: number; path: string } };
   serverless: boolean;
   public: boolean;
@@ -158,16 +148,10 @@ export interface RegistryRecord {
 }
 
 /** A serverless endpoint (wire shape fields plus bookkeeping). */
-export interface EndpointRecord {
+export interface EndpointRecord extends ContainerFields {
   id: string;
   name: string;
   type: "QUEUE" | "LOAD_BALANCER";
-  image: string;
-  args: string;
-  disk: number;
-  ports: string[];
-  env: Record<string, string>;
-  registry: string | null;
   gpu: {
     pools: string[];
     excludedTypes?: string[];
