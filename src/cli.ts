@@ -46,6 +46,8 @@ Options:
   --log-level LEVEL          debug, info, warn or error (env ${SETTINGS.logLevel.env}, default info)
   --request-timeout SECONDS  Deadline for one HTTP attempt, 1-600 (env ${SETTINGS.requestTimeoutS.env},
                              default ${DEFAULTS.requestTimeoutS})
+  --show-secrets             Show env values that look secret (KEY, TOKEN, PASSWORD, ...)
+                             instead of masking them (env ${SETTINGS.showSecrets.env})
   --version                  Print the version and exit
   --help                     Print this help and exit
 
@@ -75,6 +77,7 @@ export function parseCli(
       allowPositionals: false,
       options: {
         sandbox: { type: "boolean" },
+        "show-secrets": { type: "boolean" },
         "api-base-url": { type: "string" },
         "serverless-api-url": { type: "string" },
         "graphql-url": { type: "string" },
@@ -105,6 +108,7 @@ export function parseCli(
   };
   const flags: ConfigFlags = {
     ...(values.sandbox ? { sandbox: true } : {}),
+    ...(values["show-secrets"] ? { showSecrets: true } : {}),
     restBaseUrl: str("api-base-url"),
     serverlessBaseUrl: str("serverless-api-url"),
     graphqlUrl: str("graphql-url"),
@@ -206,6 +210,8 @@ export async function main(args: readonly string[]): Promise<never> {
     const server = createServer({ runpod, logger }, {
       version: VERSION,
       sandbox: config.sandbox,
+      showSecrets: config.showSecrets,
+      secrets: config.apiKey ? [config.apiKey] : [],
     });
     logger.info("runpod-mcp starting", {
       version: VERSION,

@@ -26,6 +26,7 @@ export const SETTINGS = {
   graphqlUrl: { flag: "--graphql-url", env: "RUNPOD_GRAPHQL_URL" },
   logLevel: { flag: "--log-level", env: "RUNPOD_MCP_LOG_LEVEL" },
   requestTimeoutS: { flag: "--request-timeout", env: "RUNPOD_MCP_REQUEST_TIMEOUT" },
+  showSecrets: { flag: "--show-secrets", env: "RUNPOD_MCP_SHOW_SECRETS" },
 } as const satisfies Record<string, SettingSource>;
 
 /** The env var names the server may read; the compiled binary's `--allow-env` list is this. */
@@ -51,11 +52,14 @@ export interface Config {
   logLevel: LogLevel;
   /** Deadline for one HTTP attempt, in seconds. */
   requestTimeoutS: number;
+  /** Show env values that look secret instead of masking them. */
+  showSecrets: boolean;
 }
 
 /** Values given on the command line; `undefined` means "not given". */
 export interface ConfigFlags {
   sandbox?: boolean;
+  showSecrets?: boolean;
   restBaseUrl?: string;
   serverlessBaseUrl?: string;
   graphqlUrl?: string;
@@ -130,19 +134,21 @@ export function loadConfig(
     return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
   };
 
-  let sandbox = flags.sandbox ?? false;
-  if (flags.sandbox === undefined) {
-    const raw = env[SETTINGS.sandbox.env];
-    if (raw !== undefined) {
-      const word = raw.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) sandbox = true;
-      else if (!FALSE_WORDS.has(word)) {
-        errors.push(
-          `Invalid ${describeSource("sandbox")}: "${raw}" is not a boolean (use true or false)`,
-        );
-      }
+  const boolean = (name: "sandbox" | "showSecrets", flagValue: boolean | undefined): boolean => {
+    if (flagValue !== undefined) return flagValue;
+    const raw = env[SETTINGS[name].env];
+    if (raw === undefined) return false;
+    const word = raw.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (!FALSE_WORDS.has(word)) {
+      errors.push(
+        `Invalid ${describeSource(name)}: "${raw}" is not a boolean (use true or false)`,
+      );
     }
-  }
+    return false;
+  };
+  const sandbox = boolean("sandbox", flags.sandbox);
+  const showSecrets = boolean("showSecrets", flags.showSecrets);
 
   const url = (name: "restBaseUrl" | "serverlessBaseUrl" | "graphqlUrl", flagValue?: string) => {
     const raw = pick(name, flagValue) ?? DEFAULTS[name];
@@ -212,6 +218,7 @@ export function loadConfig(
       graphqlUrl,
       logLevel,
       requestTimeoutS,
+      showSecrets,
     },
   };
 }

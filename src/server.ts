@@ -10,12 +10,14 @@ import type { LoggingLevel } from "./deps.ts";
 import type { LogLevel, RootLogger } from "./log.ts";
 import type { RunpodClient } from "./runpod/mod.ts";
 import { registerTools } from "./tools/mod.ts";
-import type { AnyTool } from "./tools/mod.ts";
+import type { AnyTool, Clock } from "./tools/mod.ts";
 
 /** What the server depends on. */
 export interface ServerDeps {
   runpod: RunpodClient;
   logger: RootLogger;
+  /** Time for polls and deadlines; default wall-clock. Tests pass the simulator's clock. */
+  clock?: Clock;
 }
 
 /** Options for {@linkcode createServer}. */
@@ -78,7 +80,7 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     },
   );
 
-  registerTools(server, { runpod: deps.runpod, logger: deps.logger }, {
+  registerTools(server, deps, {
     showSecrets: options.showSecrets,
     secrets: options.secrets,
     tools: options.tools,

@@ -12,6 +12,7 @@ import { createLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
+import type { Clock } from "../src/tools/mod.ts";
 
 /** The API key every test uses. A test greps outputs for it to prove it never leaks. */
 export const TEST_KEY = "rpa_TESTKEY0123456789abcdefXYZ";
@@ -26,6 +27,11 @@ export interface HarnessOptions {
   clientCapabilities?: Record<string, unknown>;
   /** Per-attempt deadline for the RunPod client, ms. */
   timeoutMs?: number;
+  /**
+   * How tools wait (wait_for_pod). Default: advance the simulator's clock by the wait and resolve
+   * at once, so polling runs in simulated time with no real sleeping.
+   */
+  toolSleep?: (ms: number, signal: AbortSignal, sim: RunpodSimulator) => Promise<void>;
 }
 
 /** A running server + client + simulator. */
@@ -69,7 +75,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return Promise.resolve();
     },
   });
-  const server = createServer({ runpod, logger }, {
+  const toolSleep = options.toolSleep ?? ((ms, signal, simulator) => {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    simulator.advance(ms);
+    return Promise.resolve();
+  });
+  const clock: Clock = {
+    now: () => sim.now(),
+    sleep: (ms, signal) => toolSleep(ms, signal, sim),
+  };
+  const server = createServer({ runpod, logger, clock }, {
     version: "0.0.0-test",
     secrets: [apiKey],
     ...options.server,

@@ -20,6 +20,7 @@ Deno.test("loadConfig() uses RunPod's production URLs by default", () => {
     graphqlUrl: "https://api.runpod.io/graphql",
     logLevel: "info",
     requestTimeoutS: 30,
+    showSecrets: false,
   });
 });
 
@@ -140,4 +141,13 @@ Deno.test("parseCli() builds a run request from flags and env", () => {
   assert.equal(result.kind, "run");
   assert.ok(result.kind === "run" && result.config.sandbox);
   assert.equal(result.kind === "run" ? result.config.logLevel : "", "debug");
+});
+
+Deno.test("loadConfig() turns on showSecrets from the flag or the env var", () => {
+  const viaFlag = loadConfig({ showSecrets: true }, { RUNPOD_API_KEY: KEY });
+  assert.ok(viaFlag.ok && viaFlag.config.showSecrets);
+  const viaEnv = loadConfig({}, { RUNPOD_API_KEY: KEY, RUNPOD_MCP_SHOW_SECRETS: "1" });
+  assert.ok(viaEnv.ok && viaEnv.config.showSecrets);
+  const [error] = errorsOf(loadConfig({}, { RUNPOD_API_KEY: KEY, RUNPOD_MCP_SHOW_SECRETS: "y" }));
+  assert.match(error ?? "", /--show-secrets \(env RUNPOD_MCP_SHOW_SECRETS\)/);
 });

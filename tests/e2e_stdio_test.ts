@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../src/cli.ts";
+import { ALL_TOOLS } from "../src/tools/mod.ts";
 import { compilePermissionFlags, run, spawnServer } from "./_spawn.ts";
 
 Deno.test("main.ts --sandbox serves tools over stdio to a real SDK client", async () => {
@@ -11,10 +12,7 @@ Deno.test("main.ts --sandbox serves tools over stdio to a real SDK client", asyn
   assert.match(server.client.getInstructions() ?? "", /SANDBOX MODE/);
 
   const { tools } = await server.client.listTools();
-  assert.deepEqual(
-    tools.map((t) => t.name).sort(),
-    ["get_pod", "list_gpu_types", "list_pods"],
-  );
+  assert.deepEqual(tools.map((t) => t.name), ALL_TOOLS.map((t) => t.name));
   const result = await server.client.callTool({
     name: "list_gpu_types",
     arguments: { min_vram_gb: 24, available_only: true },

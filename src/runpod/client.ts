@@ -118,6 +118,18 @@ export interface RequestOptions<T> {
   timeoutMs?: number;
 }
 
+/** One server-sent-events stream opened with {@linkcode RunpodClient.openEventStream}. */
+export interface EventStreamOptions {
+  /** REST v2 path, e.g. `/v2/pods/abc/logs`. Encode ids with `pathSegment`. */
+  path: string;
+  /** Query parameters, as for {@linkcode RequestOptions.query}. */
+  query?: Record<string, QueryValue>;
+  /** The caller's signal; aborting it also ends the open stream. */
+  signal?: AbortSignal;
+  /** Deadline for the response headers, overriding the client's `timeoutMs`; not for the body. */
+  timeoutMs?: number;
+}
+
 /** Filters for the GPU catalog (`GET /v2/catalog/gpus`). All but `include` need `include`. */
 export interface GpuTypeQuery {
   /** Adds `availability`, `dataCenters` and `cudaVersions`; needs `product`. */
@@ -171,6 +183,10 @@ interface Call<T> {
   timeoutMs: number;
   /** Turns the parsed JSON body (undefined when empty) into the result. */
   decode: (json: unknown, status: number) => T;
+  /** `Accept` header; default `application/json`. */
+  accept?: string;
+  /** Takes a 2xx response unread (streams); `decode` is then unused. */
+  raw?: (response: Response) => T;
 }
 
 /** What one attempt produced when it did not succeed and may be worth repeating. */
@@ -266,6 +282,41 @@ export class RunpodClient {
   async jobs<T>(endpointId: string, opts: RequestOptions<T>): Promise<T> {
     const base = `${this.#serverlessBaseUrl}/${pathSegment(endpointId, "endpoint id")}`;
     return await this.#send(this.#prepare("jobs", base, opts));
+  }
+
+  /**
+   * Opens a REST v2 server-sent-events stream (`GET`, `Accept: text/event-stream`) and returns the
+   * 2xx response with its body unread. Auth, the connect deadline, error mapping and retries are
+   * those of {@linkcode rest}: a 5xx or connection failure is retried only before any byte of the
+   * stream is handed over. The caller must read or cancel `response.body`; aborting `signal` ends
+   * it too.
+   *
+   * @example
+   * ```ts
+   * const response = await client.openEventStream({ path: "/v2/pods/abc/logs", query: { tail: 5 } });
+   * await response.body?.cancel();
+   * ```
+   *
+   * @throws {RunpodApiError} RunPod answered with an error status.
+   * @throws {RunpodConnectionError} RunPod could not be reached or the connect deadline passed.
+   */
+  async openEventStream(opts: EventStreamOptions): Promise<Response> {
+    const call = this.#prepare("rest", this.#restBaseUrl, {
+      method: "GET",
+      path: opts.path,
+      schema: z.unknown(),
+      ...(opts.query ? { query: opts.query } : {}),
+      ...withSignal(opts.signal),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    return await this.#send<Response>({
+      ...call,
+      decode: () => {
+        throw new TypeError("Cannot decode an event stream as JSON");
+      },
+      accept: "text/event-stream",
+      raw: (response) => response,
+    });
   }
 
   /**
@@ -483,10 +534,17 @@ export class RunpodClient {
       try {
         response = await this.#fetch(call.url, {
           method: call.method,
-          headers: this.#headers(call.body !== undefined),
+          headers: this.#headers(call.body !== undefined, call.accept),
           body: call.body ?? null,
           signal,
         });
+        if (call.raw && response.ok) {
+          // The deadline covers only the wait for headers (cleared below); the body stays tied
+          // to the caller's signal, so cancelling the call still ends the stream.
+          log({ status: response.status });
+          this.#recordRateLimit(response.headers);
+          return { value: call.raw(response) };
+        }
         text = await response.text();
       } catch (cause) {
         throwIfAborted(call.signal);
@@ -519,10 +577,10 @@ export class RunpodClient {
     }
   }
 
-  #headers(withBody: boolean): Headers {
+  #headers(withBody: boolean, accept = "application/json"): Headers {
     const headers = new Headers({
       Authorization: `Bearer ${this.#apiKey}`,
-      Accept: "application/json",
+      Accept: accept,
       "User-Agent": this.#userAgent,
     });
     if (withBody) headers.set("Content-Type", "application/json");

@@ -15,5 +15,6 @@
 export * from "./client.ts";
 export * from "./errors.ts";
 export * from "./path.ts";
+export * from "./pods.ts";
 export * from "./rate_limit.ts";
 export * from "./schemas.ts";

@@ -63,6 +63,22 @@ export const DATA_CENTER_REGIONS = [
   "UNKNOWN",
 ] as const;
 
+/** Compliance certifications RunPod documents (OpenAPI `Compliance`). */
+export const COMPLIANCE = [
+  "GDPR",
+  "ISO_IEC_27001",
+  "ISO_14001",
+  "PCI_DSS",
+  "HITRUST",
+  "SOC_1_TYPE_2",
+  "SOC_2_TYPE_2",
+  "SOC_3_TYPE_2",
+  "ITAR",
+  "FISMA_HIGH",
+  "HIPAA",
+  "RENEWABLE",
+] as const;
+
 const podStatus = openEnum(POD_STATUSES);
 const podAction = openEnum(POD_ACTIONS);
 const availability = openEnum(AVAILABILITY_LEVELS);

@@ -31,6 +31,32 @@ export const READ_ONLY: FullAnnotations = {
   openWorldHint: true,
 };
 
+/** Time, injectable so tests drive waits with the simulator's clock instead of sleeping. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Wall-clock time. */
+export const REAL_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
   runpod: RunpodClient;
@@ -41,6 +67,8 @@ export interface ToolContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** Show secret env values unmasked (`--show-secrets`). */
   showSecrets: boolean;
+  /** Time for polls and deadlines. */
+  clock: Clock;
 }
 
 /** A tool's result before it becomes MCP content: a short text summary plus typed data. */

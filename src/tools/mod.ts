@@ -7,24 +7,40 @@
 import type { McpServer } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
-import type { AnyTool, ToolContext } from "./_define.ts";
+import { type AnyTool, type Clock, REAL_CLOCK, type ToolContext } from "./_define.ts";
 import { listGpuTypes } from "./catalog.ts";
+import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
 import { errorToToolResult } from "./errors.ts";
+import { restartPod, startPod, stopPod, terminatePod, waitForPod } from "./pod_actions.ts";
+import { createPodTool, updatePodTool } from "./pod_create.ts";
+import { getPodLogs } from "./pod_logs.ts";
 import { getPod, listPods } from "./pods.ts";
 
-export { type AnyTool, type Toolset, TOOLSETS } from "./_define.ts";
+export { type AnyTool, type Clock, REAL_CLOCK, type Toolset, TOOLSETS } from "./_define.ts";
 
 /** Every tool, in the order `tools/list` shows them. */
 export const ALL_TOOLS: readonly AnyTool[] = [
   listGpuTypes,
+  listDataCenters,
+  listCpuTypes,
   listPods,
   getPod,
+  createPodTool,
+  updatePodTool,
+  startPod,
+  stopPod,
+  restartPod,
+  terminatePod,
+  waitForPod,
+  getPodLogs,
 ];
 
 /** What tools need from the outside world. */
 export interface ToolDeps {
   runpod: RunpodClient;
   logger: Logger;
+  /** Default: wall-clock time. */
+  clock?: Clock;
 }
 
 /** Options for {@linkcode registerTools}. */
@@ -60,6 +76,7 @@ export function registerTools(
           logger: deps.logger,
           signal: extra.signal,
           showSecrets: options.showSecrets ?? false,
+          clock: deps.clock ?? REAL_CLOCK,
           async progress(progress, total, message) {
             if (token === undefined || extra.signal.aborted) return;
             await extra.sendNotification({

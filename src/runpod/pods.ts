@@ -1,0 +1,95 @@
+/**
+ * Pod write operations on REST v2: create, update, and lifecycle actions. Reads live on
+ * {@linkcode RunpodClient} itself.
+ *
+ * @module
+ */
+
+import type { RunpodClient } from "./client.ts";
+import { pathSegment } from "./path.ts";
+import { NoContentSchema, type Pod, type PodAction, PodSchema } from "./schemas.ts";
+
+/** `CreatePodRequest` as RunPod's REST v2 takes it (only the fields runpod-mcp sends). */
+export interface CreatePodBody {
+  name: string;
+  image?: string;
+  templateId?: string;
+  args?: string;
+  disk?: number;
+  ports?: string[];
+  env?: Record<string, string>;
+  cloud?: "SECURE" | "COMMUNITY";
+  dataCenterIds?: string[];
+  gpu?: { id: string; count: number; minCudaVersion?: string };
+  cpu?: { id: string; vcpuCount: number };
+  mounts?: {
+    persistent?: { size: number; path: string };
+    network?: { volumeId: string; path: string }[];
+  };
+  startSsh?: boolean;
+}
+
+/** `UpdatePodRequest`: a partial update. */
+export interface UpdatePodBody {
+  name?: string;
+  image?: string;
+  args?: string;
+  disk?: number;
+  ports?: string[];
+  env?: Record<string, string>;
+  locked?: boolean;
+}
+
+/**
+ * Creates a pod (`POST /v2/pods`). Never retried after a 5xx or a timeout: RunPod may have
+ * created the pod, and a second attempt could bill twice.
+ */
+export async function createPod(
+  client: RunpodClient,
+  body: CreatePodBody,
+  signal?: AbortSignal,
+): Promise<Pod> {
+  return await client.rest({
+    method: "POST",
+    path: "/v2/pods",
+    body,
+    schema: PodSchema,
+    idempotent: false,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** Updates a pod (`PATCH /v2/pods/{id}`) and returns the full pod. */
+export async function updatePod(
+  client: RunpodClient,
+  id: string,
+  body: UpdatePodBody,
+  signal?: AbortSignal,
+): Promise<Pod> {
+  return await client.rest({
+    method: "PATCH",
+    path: `/v2/pods/${pathSegment(id, "pod id")}`,
+    body,
+    schema: PodSchema,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/**
+ * Runs a lifecycle action (`POST /v2/pods/{id}/action`). Returns the pod, or `undefined` for
+ * `terminate`, which RunPod answers with 204.
+ */
+export async function podAction(
+  client: RunpodClient,
+  id: string,
+  action: PodAction,
+  signal?: AbortSignal,
+): Promise<Pod | undefined> {
+  return await client.rest({
+    method: "POST",
+    path: `/v2/pods/${pathSegment(id, "pod id")}/action`,
+    body: { action },
+    schema: action === "terminate" ? NoContentSchema : PodSchema,
+    ...(signal ? { signal } : {}),
+  });
+}

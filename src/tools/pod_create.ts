@@ -1,0 +1,293 @@
+/**
+ * `create_pod` and `update_pod`: flat, validated arguments mapped to RunPod's v2 bodies.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { createPod, type CreatePodBody, updatePod, type UpdatePodBody } from "../runpod/mod.ts";
+import { defineTool, ToolInputError } from "./_define.ts";
+import { resolveGpuType } from "./_gpu.ts";
+import { validateSshPublicKey } from "./_ssh_key.ts";
+import { maskEnv, podRow, podRowShape } from "./pods.ts";
+
+const PORT = /^(\d{1,5})\/(http|tcp|udp)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DC_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
+const POD_ID = /^[A-Za-z0-9_-]+$/;
+
+const portsArg = z.array(z.string().regex(PORT, "use port/protocol, e.g. 8888/http or 22/tcp"))
+  .max(20);
+const envArg = z.record(
+  z.string().regex(ENV_NAME, "env names are letters, digits and _"),
+  z.string(),
+)
+  .refine((env) => Object.keys(env).length <= 100, "at most 100 env vars");
+
+function checkPorts(ports: readonly string[] | undefined): void {
+  if (!ports) return;
+  const seen = new Set<string>();
+  for (const port of ports) {
+    const number = Number(port.split("/")[0]);
+    if (number < 1 || number > 65535) {
+      throw new ToolInputError(`Cannot use port ${port}: ports are 1-65535`);
+    }
+    if (seen.has(port)) throw new ToolInputError(`Cannot use port ${port} twice`);
+    seen.add(port);
+  }
+}
+
+/** What create_pod and update_pod return. */
+const podResultShape = {
+  ...podRowShape,
+  env: z.record(z.string(), z.string()).describe("Env vars; secret-looking values are masked"),
+  cloud: z.string().nullable(),
+  data_center_id: z.string().nullable(),
+  image: z.string().nullable(),
+};
+
+/** `create_pod`: rents a GPU or CPU pod. */
+export const createPodTool = defineTool({
+  name: "create_pod",
+  title: "Create a pod",
+  description:
+    "Rents a pod; billing starts now at the returned cost_per_hour (USD) until stop_pod or terminate_pod. Give image or template_id, and gpu_type (id or name, e.g. 'RTX 4090') or cpu_flavor + vcpu_count. Tell the user the hourly cost first. Then call wait_for_pod.",
+  toolset: "pods",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  input: {
+    name: z.string().trim().min(1).max(191).describe("Pod name, e.g. llama-finetune"),
+    image: z.string().trim().min(1).max(512).optional().describe(
+      "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
+    ),
+    template_id: z.string().trim().regex(POD_ID).max(64).optional().describe(
+      "Template id instead of (or under) image, e.g. 30zmvf89kd",
+    ),
+    gpu_type: z.string().trim().min(2).max(100).optional().describe(
+      "GPU type id or name, e.g. RTX 4090 or NVIDIA A100-SXM4-80GB",
+    ),
+    gpu_count: z.number().int().min(1).max(16).default(1).describe("GPUs in the pod, e.g. 1"),
+    cpu_flavor: z.string().trim().regex(/^cpu\d[a-z]$/).optional().describe(
+      "CPU flavor for a CPU-only pod, e.g. cpu5c (see list_cpu_types)",
+    ),
+    vcpu_count: z.number().int().min(1).max(128).optional().describe(
+      "vCPUs for a CPU pod, a power of 2, e.g. 4",
+    ),
+    cloud: z.enum(["SECURE", "COMMUNITY"]).default("SECURE").describe(
+      "SECURE (data centers) or COMMUNITY (cheaper hosts), e.g. SECURE",
+    ),
+    data_center_ids: z.array(z.string().regex(DC_ID)).max(20).optional().describe(
+      'Preferred data centers, e.g. ["US-KS-2"] (see list_data_centers)',
+    ),
+    container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
+      "Ephemeral container disk in GB, wiped on stop, e.g. 50",
+    ),
+    volume_gb: z.number().int().min(10).max(4000).optional().describe(
+      "Pod volume in GB kept across stops (not on CPU pods), e.g. 20",
+    ),
+    network_volume_id: z.string().trim().regex(POD_ID).max(64).optional().describe(
+      "Network volume to attach instead of volume_gb, same data center, e.g. agv6w2qcg7",
+    ),
+    volume_mount_path: z.string().regex(/^\/[^\s]*$/).max(255).default("/workspace").describe(
+      "Where the volume is mounted, e.g. /workspace",
+    ),
+    ports: portsArg.optional().describe('Ports to expose, e.g. ["8888/http", "22/tcp"]'),
+    env: envArg.optional().describe('Env vars, e.g. {"MODEL": "llama-3-8b"}'),
+    start_ssh: z.boolean().default(true).describe(
+      "Start sshd with the account's SSH keys, e.g. true",
+    ),
+    ssh_public_key: z.string().max(16_384).optional().describe(
+      "Extra OpenSSH public key line (not a path or private key), e.g. ssh-ed25519 AAAA… me@laptop",
+    ),
+    docker_args: z.string().max(4096).optional().describe(
+      "Arguments for the container entrypoint, e.g. python train.py --epochs 3",
+    ),
+    min_cuda_version: z.string().regex(/^\d+\.\d+$/).optional().describe(
+      "Lowest host CUDA version, e.g. 12.4",
+    ),
+  },
+  output: {
+    pod: z.object(podResultShape),
+    estimated_cost_per_hour: z.number().nullable().describe(
+      "Catalog price × GPU count, USD/hour, before RunPod's own figure",
+    ),
+    next: z.string(),
+  },
+  async run(args, ctx) {
+    const isGpu = args.gpu_type !== undefined;
+    const isCpu = args.cpu_flavor !== undefined || args.vcpu_count !== undefined;
+    if (isGpu === isCpu) {
+      throw new ToolInputError(
+        isGpu
+          ? "Cannot create pod: give gpu_type for a GPU pod or cpu_flavor + vcpu_count for a CPU pod, not both"
+          : "Cannot create pod: give gpu_type (GPU pod) or cpu_flavor + vcpu_count (CPU pod)",
+      );
+    }
+    if (!args.image && !args.template_id) {
+      throw new ToolInputError("Cannot create pod: give image or template_id");
+    }
+    if (args.volume_gb !== undefined && args.network_volume_id !== undefined) {
+      throw new ToolInputError(
+        "Cannot create pod: use volume_gb (pod volume) or network_volume_id, not both",
+      );
+    }
+    if (isCpu && args.volume_gb !== undefined) {
+      throw new ToolInputError(
+        "Cannot create pod: CPU pods cannot have volume_gb; use network_volume_id or container_disk_gb",
+      );
+    }
+    checkPorts(args.ports);
+    const env: Record<string, string> = { ...args.env };
+    if (args.ssh_public_key !== undefined) {
+      // RunPod's images install PUBLIC_KEY into authorized_keys at start.
+      env.PUBLIC_KEY = validateSshPublicKey(args.ssh_public_key);
+    }
+
+    const body: CreatePodBody = { name: args.name };
+    if (args.image) body.image = args.image;
+    if (args.template_id) body.templateId = args.template_id;
+    body.cloud = args.cloud;
+    let estimate: number | null = null;
+
+    if (isGpu) {
+      const gpus = await ctx.runpod.listGpuTypes({}, ctx.signal);
+      const gpu = resolveGpuType(gpus, args.gpu_type!);
+      const offered = args.cloud === "SECURE" ? gpu.secure : gpu.community;
+      if (!offered) {
+        throw new ToolInputError(
+          `Cannot create pod: ${gpu.name} is not offered on ${args.cloud} cloud; try cloud=${
+            args.cloud === "SECURE" ? "COMMUNITY" : "SECURE"
+          }`,
+        );
+      }
+      const max = args.cloud === "SECURE" ? gpu.maxCount.secure : gpu.maxCount.community;
+      if (typeof max === "number" && args.gpu_count > max) {
+        throw new ToolInputError(
+          `Cannot create pod: ${gpu.name} allows at most ${max} GPUs per pod on ${args.cloud} cloud`,
+        );
+      }
+      // gpu.count is always sent: without it RunPod's scheduler matches no machine (API-NOTES §3.8).
+      body.gpu = { id: gpu.id, count: args.gpu_count };
+      if (args.min_cuda_version) body.gpu.minCudaVersion = args.min_cuda_version;
+      const price = args.cloud === "SECURE" ? gpu.price.secure : gpu.price.community;
+      estimate = Math.round(price * args.gpu_count * 10000) / 10000;
+    } else {
+      if (!args.cpu_flavor || args.vcpu_count === undefined) {
+        throw new ToolInputError(
+          "Cannot create pod: a CPU pod needs both cpu_flavor and vcpu_count",
+        );
+      }
+      if ((args.vcpu_count & (args.vcpu_count - 1)) !== 0) {
+        throw new ToolInputError(
+          `Cannot create pod: vcpu_count must be a power of 2 (1, 2, 4, 8, …), got ${args.vcpu_count}`,
+        );
+      }
+      if (args.min_cuda_version) {
+        throw new ToolInputError("Cannot create pod: min_cuda_version applies to GPU pods only");
+      }
+      body.cpu = { id: args.cpu_flavor, vcpuCount: args.vcpu_count };
+    }
+    if (args.data_center_ids?.length) body.dataCenterIds = args.data_center_ids;
+    if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
+    if (args.volume_gb !== undefined) {
+      body.mounts = { persistent: { size: args.volume_gb, path: args.volume_mount_path } };
+    } else if (args.network_volume_id !== undefined) {
+      body.mounts = {
+        network: [{ volumeId: args.network_volume_id, path: args.volume_mount_path }],
+      };
+    }
+    if (args.ports?.length) body.ports = args.ports;
+    if (Object.keys(env).length > 0) body.env = env;
+    body.startSsh = args.start_ssh || args.ssh_public_key !== undefined;
+    if (args.docker_args !== undefined) body.args = args.docker_args;
+
+    const pod = await createPod(ctx.runpod, body, ctx.signal);
+    const row = podRow(pod);
+    const cost = pod.cost > 0 ? pod.cost : estimate ?? 0;
+    return {
+      summary: `Created pod ${pod.id} "${pod.name}" (${pod.status}) at $${
+        cost.toFixed(2)
+      }/h; billing runs until stop_pod or terminate_pod. Next: wait_for_pod.`,
+      data: {
+        pod: {
+          ...row,
+          env: maskEnv(pod.env, ctx.showSecrets),
+          cloud: pod.cloud ?? null,
+          data_center_id: pod.dataCenterId ?? null,
+          image: pod.image ?? null,
+        },
+        estimated_cost_per_hour: estimate,
+        next: `wait_for_pod with pod_id=${pod.id} until it is RUNNING`,
+      },
+    };
+  },
+});
+
+/** `update_pod`: changes a pod's name, image, disk, ports, env or lock. */
+export const updatePodTool = defineTool({
+  name: "update_pod",
+  title: "Update a pod",
+  description:
+    "Changes a pod's settings. Changing image, docker_args, container_disk_gb, ports or env restarts a running pod's container and wipes its container disk (the volume is kept). env REPLACES all env vars. locked=true blocks stop and terminate. Returns the updated pod.",
+  toolset: "pods",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  input: {
+    pod_id: z.string().trim().regex(POD_ID).max(64).describe("Pod id, e.g. xedezhzb9la3ye"),
+    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. llama-eval"),
+    image: z.string().trim().min(1).max(512).optional().describe(
+      "New image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
+    ),
+    docker_args: z.string().max(4096).optional().describe(
+      "New entrypoint arguments, e.g. python serve.py",
+    ),
+    container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
+      "New container disk size in GB, e.g. 80",
+    ),
+    ports: portsArg.optional().describe('New full port list, e.g. ["8888/http"]'),
+    env: envArg.optional().describe('New full env (replaces all), e.g. {"MODEL": "x"}'),
+    locked: z.boolean().optional().describe("Lock against stop/terminate, e.g. true"),
+  },
+  output: { pod: z.object(podResultShape), changed: z.array(z.string()) },
+  async run(args, ctx) {
+    checkPorts(args.ports);
+    const body: UpdatePodBody = {};
+    if (args.name !== undefined) body.name = args.name;
+    if (args.image !== undefined) body.image = args.image;
+    if (args.docker_args !== undefined) body.args = args.docker_args;
+    if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
+    if (args.ports !== undefined) body.ports = args.ports;
+    if (args.env !== undefined) body.env = args.env;
+    if (args.locked !== undefined) body.locked = args.locked;
+    const changed = Object.entries(args)
+      .filter(([key, value]) => key !== "pod_id" && value !== undefined)
+      .map(([key]) => key);
+    if (changed.length === 0) {
+      throw new ToolInputError(
+        "Cannot update pod: give at least one of name, image, docker_args, container_disk_gb, ports, env, locked",
+      );
+    }
+    const pod = await updatePod(ctx.runpod, args.pod_id, body, ctx.signal);
+    return {
+      summary: `Updated pod ${pod.id}: ${changed.join(", ")}. Status ${pod.status}.`,
+      data: {
+        pod: {
+          ...podRow(pod),
+          env: maskEnv(pod.env, ctx.showSecrets),
+          cloud: pod.cloud ?? null,
+          data_center_id: pod.dataCenterId ?? null,
+          image: pod.image ?? null,
+        },
+        changed,
+      },
+    };
+  },
+});
