@@ -60,8 +60,17 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 export const SECRET_NAME =
   /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIAL|AUTH|PRIVATE|SIGNATURE|COOKIE|SESSION)/i;
 
+// The name may be quoted, as in JSON (`"password": "…"`). A bare name (`PASSWORD: …`) has no
+// prefix, so it gets its own short list: `author:` or `tokenizer:` must stay readable.
 const SECRET_ASSIGNMENT =
-  /\b([A-Za-z_][A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)[A-Za-z0-9_]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi;
+  /\b([A-Za-z_][A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)[A-Za-z0-9_]*|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIALS?)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi;
+
+// Any scheme (Basic, Bearer, Token, …) and any length of credential; the scheme stays visible.
+const AUTHORIZATION_HEADER =
+  /\b((?:proxy-)?authorization"?\s*[=:]\s*"?)(?:(basic|bearer|digest|token|negotiate)\s+)?[^\s,;"']+/gi;
+
+// Userinfo in a URL, e.g. `postgres://app:pw@db:5432`; the user name stays visible.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:)[^\s@/]+@/gi;
 
 /** Replaces anything in `text` that looks like a credential with a marker. */
 export function redactSecrets(text: string, extra: readonly string[] = []): string {
@@ -75,9 +84,17 @@ export function redactSecrets(text: string, extra: readonly string[] = []): stri
       (match) => /^bearer/i.test(match) ? `Bearer ${SECRET_MARK}` : SECRET_MARK,
     );
   }
+  out = out.replace(
+    AUTHORIZATION_HEADER,
+    (_m, head: string, scheme: string | undefined) =>
+      `${head}${scheme ? `${scheme} ` : ""}${SECRET_MARK}`,
+  );
+  out = out.replace(URL_PASSWORD, (_m, head: string) => `${head}${SECRET_MARK}@`);
   return out.replace(
     SECRET_ASSIGNMENT,
-    (_m, name: string, sep: string) => `${name}${sep}${SECRET_MARK}`,
+    (match, name: string, sep: string) =>
+      // The header rule above already kept the scheme; redacting it here would hide nothing more.
+      /authorization$/i.test(name) ? match : `${name}${sep}${SECRET_MARK}`,
   );
 }
 

@@ -13,6 +13,7 @@ import {
   RunpodConnectionError,
   RunpodResponseError,
 } from "../src/runpod/mod.ts";
+import { readPodLogs } from "../src/runpod/stream.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { caught, errorText, recordingSleep, TEST_KEY, withClient } from "./_client_helpers.ts";
 
@@ -759,4 +760,171 @@ Deno.test("a request refused by Deno's permissions is not retried", async () => 
   assert.match(error.message, /Requires net access/);
   assert.equal(calls, 1);
   assert.deepEqual(waits, []);
+});
+
+// --- Event streams (pod logs) ------------------------------------------------------------------
+
+async function seedRunningPod(sim: RunpodSimulator, client: RunpodClient): Promise<string> {
+  const pod = await client.rest({
+    method: "POST",
+    path: "/v2/pods",
+    body: POD_BODY,
+    schema: PodSchema,
+  });
+  sim.advance(10 * 60_000);
+  sim.clearRequests();
+  return pod.id;
+}
+
+Deno.test("openEventStream() asks for text/event-stream and hands back the body unread", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const response = await client.openEventStream({
+      path: `/v2/pods/${id}/logs`,
+      query: { tail: 1, source: undefined },
+    });
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    assert.equal(response.bodyUsed, false);
+    await response.body?.cancel();
+    const [request] = sim.requests;
+    assert.equal(request?.headers.accept, "text/event-stream");
+    assert.equal(request?.headers.authorization, "Bearer [REDACTED]");
+    assert.deepEqual(request?.query, { tail: "1" });
+  });
+});
+
+Deno.test("openEventStream() retries a 503 and a connection reset before the headers", async () => {
+  await withClient(async ({ sim, makeClient, waits }) => {
+    // In-process fetch rejects on a reset, as a real fetch does when no response arrives.
+    const client = makeClient({ fetch: sim.fetch });
+    const id = await seedRunningPod(sim, client);
+    const path = `/v2/pods/${id}/logs`;
+    sim.injectFault({ kind: "status", status: 503, match: { path } });
+    sim.injectFault({ kind: "reset", match: { path } });
+    const read = await readPodLogs(client, id, { tail: 2, idleMs: 50 });
+    assert.equal(sim.requests.length, 3);
+    assert.equal(sim.requests[0]?.status, 503);
+    assert.equal(sim.requests[2]?.status, 200);
+    assert.deepEqual(waits, [250, 500]);
+    assert.equal(read.lines.length, 2);
+    assert.equal(read.stoppedBy, "idle");
+  });
+});
+
+Deno.test("readPodLogs() reopens once when the stream breaks before its first byte", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const path = `/v2/pods/${id}/logs`;
+    // Over a socket a reset comes after the 200 headers: the body errors before any byte.
+    sim.injectFault({ kind: "reset", match: { path } });
+    const read = await readPodLogs(client, id, { tail: 2, idleMs: 50 });
+    assert.equal(sim.requests.length, 2);
+    assert.equal(read.lines.length, 2);
+
+    sim.clearRequests();
+    sim.injectFault({ kind: "reset", times: 2, match: { path } });
+    const error = await caught(() => readPodLogs(client, id, { tail: 2, idleMs: 50 }));
+    assert.ok(error instanceof RunpodConnectionError);
+    assert.match(
+      error.message,
+      /^Cannot reach RunPod: request to GET \/v2\/pods\/\w+\/logs failed/,
+    );
+    assert.equal(sim.requests.length, 2);
+  });
+});
+
+Deno.test("openEventStream() maps a 401 to RunpodApiError without retrying", async () => {
+  await withClient(async ({ sim, client, makeClient }) => {
+    const id = await seedRunningPod(sim, client);
+    const error = await caught(() =>
+      makeClient({ apiKey: "rpa_WRONGKEY999" }).openEventStream({ path: `/v2/pods/${id}/logs` })
+    );
+    assert.ok(error instanceof RunpodApiError);
+    assert.equal(error.status, 401);
+    assert.equal(error.path, `/v2/pods/${id}/logs`);
+    assert.equal(sim.requests.length, 1);
+  });
+});
+
+Deno.test("readPodLogs() rejects with the caller's reason and closes the stream on abort", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const controller = new AbortController();
+    const reason = new DOMException("cancelled by the MCP client", "AbortError");
+    const pending = caught(() =>
+      readPodLogs(client, id, { idleMs: 10_000, maxWaitMs: 10_000, signal: controller.signal })
+    );
+    while (sim.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(reason);
+    assert.equal(await pending, reason);
+  });
+});
+
+Deno.test("readPodLogs() stops at maxWaitMs while the stream stays open and silent", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const read = await readPodLogs(client, id, { tail: 0, idleMs: 10_000, maxWaitMs: 60 });
+    assert.deepEqual(read, { lines: [], truncated: false, stoppedBy: "max-wait" });
+  });
+});
+
+Deno.test("readPodLogs() stops at maxBytes and marks the read truncated", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const read = await readPodLogs(client, id, { maxBytes: 300, idleMs: 2_000 });
+    assert.equal(read.stoppedBy, "max-bytes");
+    assert.equal(read.truncated, true);
+    assert.ok(read.lines.length >= 1 && read.lines.length < 4);
+    assert.match(read.lines[0]?.ts ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+});
+
+Deno.test("readPodLogs() ends with the stream when RunPod closes it (pod terminated)", async () => {
+  await withClient(async ({ sim, client }) => {
+    const id = await seedRunningPod(sim, client);
+    const pending = readPodLogs(client, id, { tail: 0, idleMs: 10_000, maxWaitMs: 10_000 });
+    while (sim.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await client.rest({ method: "DELETE", path: `/v2/pods/${id}`, schema: NoContentSchema });
+    const read = await pending;
+    assert.equal(read.stoppedBy, "end");
+    assert.deepEqual(read.lines.map((l) => `${l.source}: ${l.line}`), ["system: Pod terminated"]);
+  });
+});
+
+Deno.test("readPodLogs() skips malformed frames and reads events split across chunks", async () => {
+  const frames = [
+    ": keep-alive comment\n\n",
+    'id: 1\ndata: {"source":"container","line":"first","ts":"2026-11-24T12:00:00.000000001Z"}\n\n',
+    "id: 2\ndata: not json\n\n",
+    'id: 3\ndata: {"source":"system"}\n\n',
+    'id: 2026-11-24T12:00:01.000000000Z\ndata: {"source":"system",',
+    '"line":"no ts field"}\n\n',
+  ];
+  const encoder = new TextEncoder();
+  const client = new RunpodClient({
+    apiKey: TEST_KEY,
+    restBaseUrl: "http://runpod.invalid",
+    fetch: () =>
+      Promise.resolve(
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              for (const frame of frames) controller.enqueue(encoder.encode(frame));
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ),
+      ),
+  });
+  const read = await readPodLogs(client, "pod1");
+  assert.deepEqual(read, {
+    lines: [
+      { ts: "2026-11-24T12:00:00.000000001Z", source: "container", line: "first" },
+      { ts: "2026-11-24T12:00:01.000000000Z", source: "system", line: "no ts field" },
+    ],
+    truncated: false,
+    stoppedBy: "end",
+  });
 });

@@ -58,3 +58,33 @@ Deno.test("createLogger() keeps logging when a sink throws", () => {
   log.warn("still here");
   assert.equal(lines.length, 1);
 });
+
+Deno.test("redactSecrets() hides bare and JSON-quoted secret names", () => {
+  assert.equal(
+    redactSecrets(
+      `PASSWORD: xyz token=abc {"password": "hunter2", "api_key":"k1", "user": "root"}`,
+    ),
+    `PASSWORD: [REDACTED] token=[REDACTED] {"password": [REDACTED], "api_key":[REDACTED], "user": "root"}`,
+  );
+  assert.equal(
+    redactSecrets("author: Alice tokenizer: llama PWD=/root"),
+    "author: Alice tokenizer: llama PWD=/root",
+  );
+});
+
+Deno.test("redactSecrets() hides Authorization credentials of any scheme and length", () => {
+  assert.equal(
+    redactSecrets("Authorization: Basic dXNlcjpwYXNz"),
+    "Authorization: Basic [REDACTED]",
+  );
+  assert.equal(redactSecrets("Authorization: Bearer xyz"), "Authorization: Bearer [REDACTED]");
+  assert.equal(redactSecrets('"authorization":"tok123"'), '"authorization":"[REDACTED]"');
+});
+
+Deno.test("redactSecrets() hides the password in a URL but keeps the user and host", () => {
+  assert.equal(
+    redactSecrets("DATABASE_URL=postgres://app:s3cret@db.internal:5432/app"),
+    "DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/app",
+  );
+  assert.equal(redactSecrets("see https://example.com/a:b@c"), "see https://example.com/a:b@c");
+});

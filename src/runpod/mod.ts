@@ -17,4 +17,5 @@ export * from "./errors.ts";
 export * from "./path.ts";
 export * from "./pods.ts";
 export * from "./rate_limit.ts";
+export * from "./stream.ts";
 export * from "./schemas.ts";

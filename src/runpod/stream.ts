@@ -11,6 +11,7 @@
 import { createParser } from "eventsource-parser";
 import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
+import { RunpodConnectionError } from "./errors.ts";
 import { pathSegment } from "./path.ts";
 
 /** One log line as RunPod sends it in a `data:` frame. */
@@ -23,14 +24,17 @@ export interface LogLine {
   line: string;
 }
 
-/** Why a bounded read stopped. */
-export type LogReadStop = "idle" | "max-wait" | "max-bytes" | "end";
+/**
+ * Why a bounded read stopped: quiet for `idleMs`, `maxWaitMs` passed, `maxBytes` read, RunPod
+ * closed the stream, or the connection broke after some lines had arrived.
+ */
+export type LogReadStop = "idle" | "max-wait" | "max-bytes" | "end" | "broken";
 
 /** What a bounded read returned. */
 export interface LogRead {
   /** Lines in the order RunPod sent them. */
   lines: LogLine[];
-  /** True when the byte cap cut the read short, so lines may be missing at the end. */
+  /** True when the byte cap or a broken connection cut the read short. */
   truncated: boolean;
   stoppedBy: LogReadStop;
 }
@@ -74,19 +78,41 @@ const FrameSchema = z.object({
  * ```
  *
  * @throws {RunpodApiError} RunPod refused (e.g. 404 for an unknown pod).
- * @throws {RunpodConnectionError} RunPod could not be reached.
+ * @throws {RunpodConnectionError} RunPod could not be reached, or the stream broke before its
+ * first byte twice in a row.
  */
 export async function readPodLogs(
   client: RunpodClient,
   podId: string,
   options: ReadPodLogsOptions = {},
 ): Promise<LogRead> {
-  const response = await client.openEventStream({
-    path: `/v2/pods/${pathSegment(podId, "pod id")}/logs`,
-    query: { tail: options.tail, source: options.source },
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return await readLogFrames(response, options);
+  const path = `/v2/pods/${pathSegment(podId, "pod id")}/logs`;
+  for (let attempt = 1;; attempt++) {
+    const response = await client.openEventStream({
+      path,
+      query: { tail: options.tail, source: options.source },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    try {
+      return await readLogFrames(response, options);
+    } catch (error) {
+      if (!(error instanceof BrokenStream)) throw error;
+      // Nothing was consumed yet, so asking again cannot duplicate or lose a line.
+      if (attempt < 2) continue;
+      throw new RunpodConnectionError({
+        method: "GET",
+        path,
+        api: "rest",
+        timedOut: false,
+        cause: error.cause,
+      });
+    }
+  }
+}
+
+/** The body failed before its first byte. */
+class BrokenStream extends Error {
+  override name = "BrokenStream";
 }
 
 /** Reads log frames from an open event-stream response until one of the bounds is reached. */
@@ -143,12 +169,16 @@ async function readLogFrames(response: Response, options: ReadPodLogsOptions): P
     }
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw error;
+    if (bytes === 0) {
+      throw new BrokenStream("the log stream broke before its first byte", { cause: error });
+    }
+    // Lines already read are worth more than an error; `truncated` says some may be missing.
+    stoppedBy = "broken";
   } finally {
     // Cancelling closes the connection; RunPod would otherwise keep it open indefinitely.
     await reader.cancel().catch(() => {});
   }
-  return { lines, truncated: stoppedBy === "max-bytes", stoppedBy };
+  return { lines, truncated: stoppedBy === "max-bytes" || stoppedBy === "broken", stoppedBy };
 }
 
 /** The read's result, or `"timeout"` when it did not settle within `ms`. */

@@ -75,6 +75,11 @@ export interface ToolContext {
 export interface ToolOutcome<T> {
   summary: string;
   data: T;
+  /**
+   * The summary already shows everything in `data` in readable form (log lines, say), so the
+   * text content leaves out the JSON copy; `structuredContent` still carries the data.
+   */
+  summaryHasData?: boolean;
 }
 
 /** The description of one tool, typed end to end by its input and output shapes. */

@@ -100,7 +100,9 @@ export function registerTools(
           return {
             content: [{
               type: "text" as const,
-              text: `${outcome.summary}\n\n${JSON.stringify(outcome.data)}`,
+              text: outcome.summaryHasData
+                ? outcome.summary
+                : `${outcome.summary}\n\n${JSON.stringify(outcome.data)}`,
             }],
             structuredContent: outcome.data as Record<string, unknown>,
           };

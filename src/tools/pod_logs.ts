@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { redactSecrets } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
-import { type LogLine, readPodLogs } from "../runpod/stream.ts";
+import { type LogLine, readPodLogs } from "../runpod/mod.ts";
 import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
 
 /** Longest line shown; longer ones (progress bars, JSON dumps) are cut. */
@@ -79,6 +79,9 @@ export const getPodLogs = defineTool({
     if (lines.length === 0) {
       note =
         `No ${which} log lines yet. A pod that is PROVISIONING or pulling its image has no container output: wait with wait_for_pod, or check its status with get_pod.`;
+    } else if (read.stoppedBy === "broken") {
+      note =
+        `The connection to RunPod dropped mid-read, so later lines may be missing: call again.`;
     } else if (read.truncated) {
       note =
         `The read stopped at its size cap, so later lines may be missing: lower tail or pick one source.`;
@@ -97,6 +100,8 @@ export const getPodLogs = defineTool({
     return {
       summary,
       data: { pod_id: args.pod_id, lines, count: lines.length, truncated, note },
+      // The summary lists every line and the note; repeating them as JSON would double the text.
+      summaryHasData: true,
     };
   },
 });
