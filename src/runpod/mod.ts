@@ -19,3 +19,4 @@ export * from "./pods.ts";
 export * from "./rate_limit.ts";
 export * from "./stream.ts";
 export * from "./schemas.ts";
+export * from "./storage.ts";

@@ -21,6 +21,26 @@ function detailOf(error: RunpodApiError): string {
   return parts.join(": ");
 }
 
+/** The listing that shows which ids exist, for the resource a failed request named. */
+const LISTINGS: readonly [RegExp, string][] = [
+  [/^\/v2\/pods/, "list_pods shows the pods that exist"],
+  [/^\/v2\/serverless/, "list_endpoints shows the endpoints that exist"],
+  [/^\/v2\/templates|^\/v2\/catalog\/templates/, "list_templates shows the templates"],
+  [/^\/v2\/network-volumes/, "list_network_volumes shows the volumes that exist"],
+  [/^\/v2\/registries/, "list_registries shows the registry credentials"],
+  [/^\/v2\/catalog\/gpus/, "list_gpu_types shows the GPU type ids"],
+  [/^\/v2\/catalog\/cpus/, "list_cpu_types shows the CPU flavors"],
+  [/^\/v2\/catalog\/datacenters/, "list_data_centers shows the data centers"],
+];
+
+function whereToLook(error: RunpodApiError): string {
+  if (error.api === "jobs") {
+    return "Check the endpoint id (list_endpoints); a job id is forgotten once its TTL or result retention passes (30 min after a run, 1-5 min after a sync run).";
+  }
+  const listing = LISTINGS.find(([pattern]) => pattern.test(error.path));
+  return listing ? `Check the id; ${listing[1]}.` : "Check the id.";
+}
+
 /** Explains a RunPod API error and the next step, by status. */
 export function explainApiError(error: RunpodApiError): string {
   const where = `${error.method} ${error.path}`;
@@ -35,7 +55,7 @@ export function explainApiError(error: RunpodApiError): string {
     case 403:
       return `The API key is not allowed to do this (403 on ${where}): ${detail}. Use a key with the needed scope (read/write), or check access to this GPU pool.`;
     case 404:
-      return `Not found (404 on ${where}): ${detail}. Check the id; list_pods shows the pods that exist.`;
+      return `Not found (404 on ${where}): ${detail}. ${whereToLook(error)}`;
     case 409:
       return `RunPod refused because of the resource's current state (409 on ${where}): ${detail}.`;
     case 422:

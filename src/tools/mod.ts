@@ -15,6 +15,21 @@ import { restartPod, startPod, stopPod, terminatePod, waitForPod } from "./pod_a
 import { createPodTool, updatePodTool } from "./pod_create.ts";
 import { getPodLogs } from "./pod_logs.ts";
 import { getPod, listPods } from "./pods.ts";
+import { createRegistryTool, deleteRegistryTool, listRegistriesTool } from "./registries.ts";
+import {
+  createTemplateTool,
+  deleteTemplateTool,
+  getTemplateTool,
+  listTemplatesTool,
+  updateTemplateTool,
+} from "./templates.ts";
+import {
+  createNetworkVolumeTool,
+  deleteNetworkVolumeTool,
+  getNetworkVolumeTool,
+  listNetworkVolumesTool,
+  updateNetworkVolumeTool,
+} from "./volumes.ts";
 
 export { type AnyTool, type Clock, REAL_CLOCK, type Toolset, TOOLSETS } from "./_define.ts";
 
@@ -33,6 +48,19 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   terminatePod,
   waitForPod,
   getPodLogs,
+  listTemplatesTool,
+  getTemplateTool,
+  createTemplateTool,
+  updateTemplateTool,
+  deleteTemplateTool,
+  listNetworkVolumesTool,
+  getNetworkVolumeTool,
+  createNetworkVolumeTool,
+  updateNetworkVolumeTool,
+  deleteNetworkVolumeTool,
+  listRegistriesTool,
+  createRegistryTool,
+  deleteRegistryTool,
 ];
 
 /** What tools need from the outside world. */

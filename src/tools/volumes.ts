@@ -1,0 +1,300 @@
+/**
+ * Network volume tools: list, inspect, create (after checking the data center offers the tier),
+ * grow or rename, and delete, each showing the monthly storage cost.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import {
+  createNetworkVolume,
+  deleteNetworkVolume,
+  getNetworkVolume,
+  listNetworkVolumes,
+  type NetworkVolume,
+  updateNetworkVolume,
+  type UpdateNetworkVolumeBody,
+  VOLUME_TYPES,
+  type VolumeType,
+} from "../runpod/storage.ts";
+import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
+import { explainStatus, idArg } from "./templates.ts";
+
+// List prices the server assumes, in USD per GB-month (RunPod's pricing page, late 2026). RunPod
+// publishes no price API for storage, so these are estimates; the bill is what RunPod charges.
+/** STANDARD tier, USD per GB-month, for the first {@linkcode STANDARD_TIER_GB} GB. */
+export const STANDARD_USD_PER_GB_MONTH = 0.07;
+/** STANDARD tier, USD per GB-month, for every GB above {@linkcode STANDARD_TIER_GB}. */
+export const STANDARD_ABOVE_TIER_USD_PER_GB_MONTH = 0.05;
+/** Where the cheaper STANDARD rate starts: 1 TB, counted as 1000 GB. */
+export const STANDARD_TIER_GB = 1000;
+/** HIGH_PERFORMANCE tier, USD per GB-month, at every size. */
+export const HIGH_PERFORMANCE_USD_PER_GB_MONTH = 0.14;
+
+/**
+ * Estimated monthly cost in USD of a network volume, from the list prices above. A tier this
+ * server does not know is priced at the STANDARD rate.
+ *
+ * @example
+ * ```ts
+ * networkVolumeMonthlyCost(1500, "STANDARD"); // 1000 × 0.07 + 500 × 0.05 = 95
+ * ```
+ */
+export function networkVolumeMonthlyCost(sizeGb: number, type: string): number {
+  const cost = type === "HIGH_PERFORMANCE"
+    ? sizeGb * HIGH_PERFORMANCE_USD_PER_GB_MONTH
+    : Math.min(sizeGb, STANDARD_TIER_GB) * STANDARD_USD_PER_GB_MONTH +
+      Math.max(0, sizeGb - STANDARD_TIER_GB) * STANDARD_ABOVE_TIER_USD_PER_GB_MONTH;
+  return Math.round(cost * 100) / 100;
+}
+
+const DC_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
+
+const volumeRowShape = {
+  id: z.string(),
+  name: z.string(),
+  size_gb: z.number(),
+  data_center: z.string().describe("Pods using it must run in this data center"),
+  type: z.string().describe("STANDARD or HIGH_PERFORMANCE"),
+  monthly_cost_usd: z.number().describe("Estimated storage cost, USD per month, from list prices"),
+};
+
+type VolumeRow = z.output<z.ZodObject<typeof volumeRowShape>>;
+
+function volumeRow(v: NetworkVolume): VolumeRow {
+  return {
+    id: v.id,
+    name: v.name,
+    size_gb: v.size,
+    data_center: v.dataCenter,
+    type: v.type,
+    monthly_cost_usd: networkVolumeMonthlyCost(v.size, v.type),
+  };
+}
+
+function describeRow(row: VolumeRow): string {
+  return `${row.id} "${row.name}" ${row.size_gb} GB ${row.type} in ${row.data_center}, ~$${
+    row.monthly_cost_usd.toFixed(2)
+  }/month`;
+}
+
+function notFound(id: string, action: string): string {
+  return `Cannot ${action} network volume ${id}: it does not exist; list_network_volumes shows yours`;
+}
+
+const PRICE_NOTE =
+  `Estimates use list prices: STANDARD $${STANDARD_USD_PER_GB_MONTH}/GB-month ($${STANDARD_ABOVE_TIER_USD_PER_GB_MONTH} above 1 TB), HIGH_PERFORMANCE $${HIGH_PERFORMANCE_USD_PER_GB_MONTH}/GB-month.`;
+
+/** `list_network_volumes`: the account's network volumes with monthly cost. */
+export const listNetworkVolumesTool = defineTool({
+  name: "list_network_volumes",
+  title: "List network volumes",
+  description:
+    "Lists the account's network volumes: size in GB, data center, tier and estimated storage cost in USD/month (billed whether or not a pod uses them). Attach one with create_pod network_volume_id in the same data center. " +
+    PRICE_NOTE,
+  toolset: "storage",
+  annotations: READ_ONLY,
+  input: {},
+  output: {
+    volumes: z.array(z.object(volumeRowShape)),
+    count: z.number(),
+    total_monthly_cost_usd: z.number().describe("Sum of monthly_cost_usd, USD per month"),
+  },
+  async run(_args, ctx) {
+    const rows = (await listNetworkVolumes(ctx.runpod, ctx.signal)).map(volumeRow);
+    const total = Math.round(rows.reduce((sum, r) => sum + r.monthly_cost_usd, 0) * 100) / 100;
+    const summary = rows.length === 0
+      ? "No network volumes. create_network_volume makes one (storage that outlives pods)."
+      : `${rows.length} network volume(s), ~$${total.toFixed(2)}/month in total:\n` +
+        rows.map(describeRow).join("\n");
+    return {
+      summary,
+      data: { volumes: rows, count: rows.length, total_monthly_cost_usd: total },
+    };
+  },
+});
+
+/** `get_network_volume`: one network volume. */
+export const getNetworkVolumeTool = defineTool({
+  name: "get_network_volume",
+  title: "Get network volume",
+  description:
+    "Shows one network volume: name, size in GB, data center, tier and estimated storage cost in USD/month. Use the id from list_network_volumes.",
+  toolset: "storage",
+  annotations: READ_ONLY,
+  input: { volume_id: idArg("network volume id", "agv6w2qcg7") },
+  output: volumeRowShape,
+  async run(args, ctx) {
+    let volume: NetworkVolume;
+    try {
+      volume = await getNetworkVolume(ctx.runpod, args.volume_id, ctx.signal);
+    } catch (error) {
+      throw explainStatus(error, { 404: notFound(args.volume_id, "find") });
+    }
+    const data = volumeRow(volume);
+    return { summary: `${describeRow(data)}.`, data };
+  },
+});
+
+/** `create_network_volume`: persistent storage in one data center. */
+export const createNetworkVolumeTool = defineTool({
+  name: "create_network_volume",
+  title: "Create a network volume",
+  description:
+    "Creates persistent storage (10-4096 GB) in one data center; it is billed monthly from now until deleted, even with no pod attached. Tell the user the monthly cost first. Checks that the data center offers the tier (list_data_centers shows network_volumes). Then attach it with create_pod network_volume_id. " +
+    PRICE_NOTE,
+  toolset: "storage",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: true,
+  },
+  input: {
+    name: z.string().trim().min(1).max(191).describe("Volume name, e.g. datasets"),
+    size_gb: z.number().int().min(10).max(4096).describe("Size in GB (10-4096), e.g. 100"),
+    data_center_id: z.string().trim().regex(DC_ID, "a data center id looks like EU-RO-1").describe(
+      "Data center, where the pods using it must run, e.g. EU-RO-1",
+    ),
+    type: z.enum(VOLUME_TYPES).default("STANDARD").describe(
+      "Storage tier, fixed for the volume's life: STANDARD or HIGH_PERFORMANCE, e.g. STANDARD",
+    ),
+  },
+  output: {
+    volume: z.object(volumeRowShape),
+    next: z.string(),
+  },
+  async run(args, ctx) {
+    const type: VolumeType = args.type;
+    const centers = await ctx.runpod.listDataCenters({}, ctx.signal);
+    const offering = centers.filter((dc) => dc.networkVolumeTypes.includes(type))
+      .map((dc) => dc.id);
+    const dc = centers.find((c) => c.id === args.data_center_id);
+    if (!dc || !dc.networkVolumeTypes.includes(type)) {
+      const reason = dc
+        ? `${dc.id} does not offer ${type} network volumes`
+        : `RunPod has no data center ${args.data_center_id}`;
+      const choices = offering.length > 0
+        ? `data centers that do offer ${type}: ${offering.join(", ")}`
+        : `no data center offers ${type} now`;
+      throw new ToolInputError(`Cannot create network volume: ${reason}; ${choices}`);
+    }
+    // `type` is always sent: without it RunPod picks the data center's primary tier, which may
+    // not be the one priced here.
+    const volume = await createNetworkVolume(ctx.runpod, {
+      name: args.name,
+      size: args.size_gb,
+      dataCenter: dc.id,
+      type,
+    }, ctx.signal);
+    const row = volumeRow(volume);
+    const next =
+      `create_pod with network_volume_id=${volume.id} and data_center_ids=["${volume.dataCenter}"]`;
+    return {
+      summary:
+        `Created network volume ${volume.id} "${volume.name}": ${row.size_gb} GB ${row.type} in ${row.data_center}, ~$${
+          row.monthly_cost_usd.toFixed(2)
+        }/month until delete_network_volume. Next: ${next}.`,
+      data: { volume: row, next },
+    };
+  },
+});
+
+/** `update_network_volume`: rename or grow. */
+export const updateNetworkVolumeTool = defineTool({
+  name: "update_network_volume",
+  title: "Grow or rename a network volume",
+  description:
+    "Renames a network volume or grows it (size_gb, up to 4096 GB). Volumes can only grow, never shrink: to get a smaller one, create a new volume and copy the data. Growing raises the monthly cost, shown in the result. " +
+    PRICE_NOTE,
+  toolset: "storage",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  input: {
+    volume_id: idArg("network volume id", "agv6w2qcg7"),
+    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. datasets-v2"),
+    size_gb: z.number().int().min(10).max(4096).optional().describe(
+      "New total size in GB, not less than now, e.g. 200",
+    ),
+  },
+  output: {
+    volume: z.object(volumeRowShape),
+    previous_size_gb: z.number(),
+    previous_monthly_cost_usd: z.number(),
+  },
+  async run(args, ctx) {
+    if (args.name === undefined && args.size_gb === undefined) {
+      throw new ToolInputError(
+        `Cannot update network volume ${args.volume_id}: give name or size_gb`,
+      );
+    }
+    let current: NetworkVolume;
+    try {
+      current = await getNetworkVolume(ctx.runpod, args.volume_id, ctx.signal);
+    } catch (error) {
+      throw explainStatus(error, { 404: notFound(args.volume_id, "update") });
+    }
+    if (args.size_gb !== undefined && args.size_gb < current.size) {
+      throw new ToolInputError(
+        `Cannot shrink network volume ${current.id} from ${current.size} GB to ${args.size_gb} GB: volumes only grow; create a smaller volume and copy the data instead`,
+      );
+    }
+    const body: UpdateNetworkVolumeBody = {};
+    if (args.name !== undefined) body.name = args.name;
+    if (args.size_gb !== undefined) body.size = args.size_gb;
+    let volume: NetworkVolume;
+    try {
+      volume = await updateNetworkVolume(ctx.runpod, args.volume_id, body, ctx.signal);
+    } catch (error) {
+      throw explainStatus(error, { 404: notFound(args.volume_id, "update") });
+    }
+    const row = volumeRow(volume);
+    const before = networkVolumeMonthlyCost(current.size, current.type);
+    const grown = volume.size !== current.size
+      ? ` Grew ${current.size} → ${volume.size} GB; ~$${before.toFixed(2)} → ~$${
+        row.monthly_cost_usd.toFixed(2)
+      }/month.`
+      : ` Size ${volume.size} GB, ~$${row.monthly_cost_usd.toFixed(2)}/month.`;
+    return {
+      summary: `Updated network volume ${volume.id} "${volume.name}".${grown}`,
+      data: { volume: row, previous_size_gb: current.size, previous_monthly_cost_usd: before },
+    };
+  },
+});
+
+/** `delete_network_volume`: deletes the volume and every file on it. */
+export const deleteNetworkVolumeTool = defineTool({
+  name: "delete_network_volume",
+  title: "Delete a network volume",
+  description:
+    "Deletes a network volume and ALL data on it, for good; there is no undo or snapshot. Storage billing stops. Confirm with the user first. RunPod refuses while a pod or serverless endpoint has it attached: terminate the pod or detach the volume from the endpoint first.",
+  toolset: "storage",
+  annotations: {
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: true,
+  },
+  input: { volume_id: idArg("network volume id", "agv6w2qcg7") },
+  output: { volume_id: z.string(), deleted: z.boolean() },
+  async run(args, ctx) {
+    try {
+      await deleteNetworkVolume(ctx.runpod, args.volume_id, ctx.signal);
+    } catch (error) {
+      throw explainStatus(error, {
+        400:
+          `Cannot delete network volume ${args.volume_id}: a pod or serverless endpoint still has it attached; terminate that pod or remove the volume from the endpoint first`,
+        404: notFound(args.volume_id, "delete"),
+      });
+    }
+    return {
+      summary:
+        `Deleted network volume ${args.volume_id} and all its data; its storage billing stopped.`,
+      data: { volume_id: args.volume_id, deleted: true },
+    };
+  },
+});
