@@ -13,7 +13,9 @@
  */
 
 export * from "./client.ts";
+export * from "./endpoints.ts";
 export * from "./errors.ts";
+export * from "./jobs.ts";
 export * from "./path.ts";
 export * from "./pods.ts";
 export * from "./rate_limit.ts";

@@ -57,6 +57,22 @@ export const REAL_CLOCK: Clock = {
     }),
 };
 
+/** Annotations for a tool that creates something new each call (and may start billing). */
+export const CREATES: FullAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
+
+/** Annotations for a tool that deletes or overwrites data for good; repeating it changes nothing more. */
+export const DESTRUCTIVE: FullAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
   runpod: RunpodClient;

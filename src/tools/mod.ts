@@ -11,11 +11,29 @@ import { type AnyTool, type Clock, REAL_CLOCK, type ToolContext } from "./_defin
 import { listGpuTypes } from "./catalog.ts";
 import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
 import { errorToToolResult } from "./errors.ts";
+import {
+  cancelJobTool,
+  getEndpointHealthTool,
+  getJobTool,
+  purgeQueueTool,
+  retryJobTool,
+  runJobSyncTool,
+  runJobTool,
+  streamJobTool,
+} from "./jobs.ts";
 import { restartPod, startPod, stopPod, terminatePod, waitForPod } from "./pod_actions.ts";
 import { createPodTool, updatePodTool } from "./pod_create.ts";
 import { getPodLogs } from "./pod_logs.ts";
 import { getPod, listPods } from "./pods.ts";
 import { createRegistryTool, deleteRegistryTool, listRegistriesTool } from "./registries.ts";
+import {
+  createEndpointTool,
+  deleteEndpointTool,
+  getEndpointTool,
+  listEndpointsTool,
+  listEndpointWorkersTool,
+  updateEndpointTool,
+} from "./serverless.ts";
 import {
   createTemplateTool,
   deleteTemplateTool,
@@ -48,6 +66,20 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   terminatePod,
   waitForPod,
   getPodLogs,
+  listEndpointsTool,
+  getEndpointTool,
+  createEndpointTool,
+  updateEndpointTool,
+  deleteEndpointTool,
+  listEndpointWorkersTool,
+  runJobTool,
+  runJobSyncTool,
+  getJobTool,
+  streamJobTool,
+  cancelJobTool,
+  retryJobTool,
+  getEndpointHealthTool,
+  purgeQueueTool,
   listTemplatesTool,
   getTemplateTool,
   createTemplateTool,

@@ -6,36 +6,11 @@
 
 import { z } from "zod";
 import { createPod, type CreatePodBody, updatePod, type UpdatePodBody } from "../runpod/mod.ts";
-import { defineTool, ToolInputError } from "./_define.ts";
+import { checkPorts, DATA_CENTER_ID, envArg, portsArg, RESOURCE_ID } from "./_args.ts";
+import { CREATES, defineTool, DESTRUCTIVE, ToolInputError } from "./_define.ts";
 import { resolveGpuType } from "./_gpu.ts";
 import { validateSshPublicKey } from "./_ssh_key.ts";
 import { maskEnv, podRow, podRowShape } from "./pods.ts";
-
-const PORT = /^(\d{1,5})\/(http|tcp|udp)$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DC_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
-const POD_ID = /^[A-Za-z0-9_-]+$/;
-
-const portsArg = z.array(z.string().regex(PORT, "use port/protocol, e.g. 8888/http or 22/tcp"))
-  .max(20);
-const envArg = z.record(
-  z.string().regex(ENV_NAME, "env names are letters, digits and _"),
-  z.string(),
-)
-  .refine((env) => Object.keys(env).length <= 100, "at most 100 env vars");
-
-function checkPorts(ports: readonly string[] | undefined): void {
-  if (!ports) return;
-  const seen = new Set<string>();
-  for (const port of ports) {
-    const number = Number(port.split("/")[0]);
-    if (number < 1 || number > 65535) {
-      throw new ToolInputError(`Cannot use port ${port}: ports are 1-65535`);
-    }
-    if (seen.has(port)) throw new ToolInputError(`Cannot use port ${port} twice`);
-    seen.add(port);
-  }
-}
 
 /** What create_pod and update_pod return. */
 const podResultShape = {
@@ -53,18 +28,13 @@ export const createPodTool = defineTool({
   description:
     "Rents a pod; billing starts now at the returned cost_per_hour (USD) until stop_pod or terminate_pod. Give image or template_id, and gpu_type (id or name, e.g. 'RTX 4090') or cpu_flavor + vcpu_count. Tell the user the hourly cost first. Then call wait_for_pod.",
   toolset: "pods",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: true,
-  },
+  annotations: CREATES,
   input: {
     name: z.string().trim().min(1).max(191).describe("Pod name, e.g. llama-finetune"),
     image: z.string().trim().min(1).max(512).optional().describe(
       "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
     ),
-    template_id: z.string().trim().regex(POD_ID).max(64).optional().describe(
+    template_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
       "Template id instead of (or under) image, e.g. 30zmvf89kd",
     ),
     gpu_type: z.string().trim().min(2).max(100).optional().describe(
@@ -80,7 +50,7 @@ export const createPodTool = defineTool({
     cloud: z.enum(["SECURE", "COMMUNITY"]).default("SECURE").describe(
       "SECURE (data centers) or COMMUNITY (cheaper hosts), e.g. SECURE",
     ),
-    data_center_ids: z.array(z.string().regex(DC_ID)).max(20).optional().describe(
+    data_center_ids: z.array(z.string().regex(DATA_CENTER_ID)).max(20).optional().describe(
       'Preferred data centers, e.g. ["US-KS-2"] (see list_data_centers)',
     ),
     container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
@@ -89,7 +59,7 @@ export const createPodTool = defineTool({
     volume_gb: z.number().int().min(10).max(4000).optional().describe(
       "Pod volume in GB kept across stops (not on CPU pods), e.g. 20",
     ),
-    network_volume_id: z.string().trim().regex(POD_ID).max(64).optional().describe(
+    network_volume_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
       "Network volume to attach instead of volume_gb, same data center, e.g. agv6w2qcg7",
     ),
     volume_mount_path: z.string().regex(/^\/[^\s]*$/).max(255).default("/workspace").describe(
@@ -140,7 +110,7 @@ export const createPodTool = defineTool({
         "Cannot create pod: CPU pods cannot have volume_gb; use network_volume_id or container_disk_gb",
       );
     }
-    checkPorts(args.ports);
+    checkPorts(args.ports, "create pod");
     const env: Record<string, string> = { ...args.env };
     if (args.ssh_public_key !== undefined) {
       // RunPod's images install PUBLIC_KEY into authorized_keys at start.
@@ -234,14 +204,9 @@ export const updatePodTool = defineTool({
   description:
     "Changes a pod's settings. Changing image, docker_args, container_disk_gb, ports or env restarts a running pod's container and wipes its container disk (the volume is kept). env REPLACES all env vars. locked=true blocks stop and terminate. Returns the updated pod.",
   toolset: "pods",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: true,
-  },
+  annotations: DESTRUCTIVE,
   input: {
-    pod_id: z.string().trim().regex(POD_ID).max(64).describe("Pod id, e.g. xedezhzb9la3ye"),
+    pod_id: z.string().trim().regex(RESOURCE_ID).max(64).describe("Pod id, e.g. xedezhzb9la3ye"),
     name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. llama-eval"),
     image: z.string().trim().min(1).max(512).optional().describe(
       "New image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
@@ -258,7 +223,7 @@ export const updatePodTool = defineTool({
   },
   output: { pod: z.object(podResultShape), changed: z.array(z.string()) },
   async run(args, ctx) {
-    checkPorts(args.ports);
+    checkPorts(args.ports, `update pod ${args.pod_id}`);
     const body: UpdatePodBody = {};
     if (args.name !== undefined) body.name = args.name;
     if (args.image !== undefined) body.image = args.image;

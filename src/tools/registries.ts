@@ -7,8 +7,8 @@
 
 import { z } from "zod";
 import { createRegistry, deleteRegistry, listRegistries } from "../runpod/storage.ts";
-import { defineTool, READ_ONLY } from "./_define.ts";
-import { explainStatus, idArg } from "./templates.ts";
+import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY } from "./_define.ts";
+import { explainStatus, idArg } from "./_args.ts";
 
 const registryRowShape = { id: z.string(), name: z.string() };
 
@@ -42,12 +42,7 @@ export const createRegistryTool = defineTool({
   description:
     "Stores a login for a private container registry (Docker Hub, GHCR, …) so pods and endpoints can pull private images; pass the returned id as registry_id to create_template. The password is write-only: never shown again. RunPod has no update: to change a password, delete_registry then create_registry and point templates at the new id.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: true,
-  },
+  annotations: CREATES,
   input: {
     name: z.string().trim().min(1).max(191).describe("Credential name, e.g. ghcr-myorg"),
     username: z.string().min(1).max(256).describe("Registry username, e.g. myorg-bot"),
@@ -86,12 +81,7 @@ export const deleteRegistryTool = defineTool({
   description:
     "Deletes a container-registry credential for good. RunPod refuses while a pod uses it (terminate that pod first). Templates and endpoints that referenced it silently lose it, so their private image pulls fail until you set a new registry_id with update_template.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: true,
-  },
+  annotations: DESTRUCTIVE,
   input: { registry_id: idArg("registry credential id", "cm1x2y3z4") },
   output: { registry_id: z.string(), deleted: z.boolean() },
   async run(args, ctx) {

@@ -5,7 +5,6 @@
  */
 
 import { z } from "zod";
-import { RunpodApiError } from "../runpod/mod.ts";
 import {
   createTemplate,
   type CreateTemplateBody,
@@ -20,59 +19,11 @@ import {
   updateTemplate,
   type UpdateTemplateBody,
 } from "../runpod/storage.ts";
-import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
+import { checkPorts, envArg, explainStatus, idArg, portsArg } from "./_args.ts";
+import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
 import { maskEnv } from "./pods.ts";
 
-/** Letters, digits, - and _: what every RunPod id looks like. Checked before any request. */
-export const RESOURCE_ID = /^[A-Za-z0-9_-]+$/;
-
-const PORT = /^(\d{1,5})\/(http|tcp|udp)$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_MOUNT_PATH = "/workspace";
-
-/** A RunPod id argument, validated locally so a bad id never reaches RunPod. */
-export function idArg(what: string, example: string) {
-  return z.string().trim().min(1).max(64).regex(
-    RESOURCE_ID,
-    `a ${what} has only letters, digits, - and _`,
-  ).describe(`${what[0]!.toUpperCase()}${what.slice(1)}, e.g. ${example}`);
-}
-
-/**
- * Turns a RunPod error whose status has a known meaning here into a {@linkcode ToolInputError}
- * that names the fix, keeping RunPod's own words; any other error is returned unchanged for the
- * central mapping in `errors.ts`.
- */
-export function explainStatus(
-  error: unknown,
-  explanations: Partial<Record<number, string>>,
-): unknown {
-  if (!(error instanceof RunpodApiError)) return error;
-  const text = explanations[error.status];
-  if (text === undefined) return error;
-  const said = error.detail ?? error.title;
-  return new ToolInputError(said ? `${text} (RunPod: ${said})` : text);
-}
-
-const portsArg = z.array(z.string().regex(PORT, "use port/protocol, e.g. 8888/http or 22/tcp"))
-  .max(20);
-const envArg = z.record(
-  z.string().regex(ENV_NAME, "env names are letters, digits and _"),
-  z.string(),
-).refine((env) => Object.keys(env).length <= 100, "at most 100 env vars");
-
-function checkPorts(ports: readonly string[] | undefined, action: string): void {
-  if (!ports) return;
-  const seen = new Set<string>();
-  for (const port of ports) {
-    const number = Number(port.split("/")[0]);
-    if (number < 1 || number > 65535) {
-      throw new ToolInputError(`Cannot ${action}: port ${port} is outside 1-65535`);
-    }
-    if (seen.has(port)) throw new ToolInputError(`Cannot ${action}: port ${port} is listed twice`);
-    seen.add(port);
-  }
-}
 
 /** Compact template row for list_templates. */
 const templateRowShape = {
@@ -245,12 +196,7 @@ export const createTemplateTool = defineTool({
   description:
     "Saves a reusable container configuration (image, container disk and pod volume in GB, ports, env, args, registry credential) for pods (create_pod template_id) or serverless endpoints (serverless=true; no volume). Costs nothing by itself. Names are unique per account. For a private image, create_registry first and pass registry_id.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: true,
-  },
+  annotations: CREATES,
   input: {
     name: z.string().trim().min(1).max(191).describe("Template name, e.g. llama-server"),
     image: z.string().trim().min(1).max(512).describe(
@@ -329,12 +275,7 @@ export const updateTemplateTool = defineTool({
   description:
     "Changes fields of one of your templates; only the given fields change. env and ports REPLACE the whole list. Running pods keep their old settings; new pods and endpoint workers use the new ones. volume_gb/volume_mount_path apply to pod templates only. Public catalog templates cannot be changed.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: true,
-  },
+  annotations: DESTRUCTIVE,
   input: {
     template_id: idArg("template id", "k3v9x0d2qa"),
     name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. llama-server-v2"),
@@ -428,12 +369,7 @@ export const deleteTemplateTool = defineTool({
   description:
     "Deletes one of your templates for good. RunPod refuses while a pod or serverless endpoint uses it: terminate the pod or delete the endpoint (or move it to another template) first. Pods already created from it are not affected otherwise.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: true,
-  },
+  annotations: DESTRUCTIVE,
   input: { template_id: idArg("template id", "k3v9x0d2qa") },
   output: { template_id: z.string(), deleted: z.boolean() },
   async run(args, ctx) {

@@ -17,8 +17,8 @@ import {
   VOLUME_TYPES,
   type VolumeType,
 } from "../runpod/storage.ts";
-import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
-import { explainStatus, idArg } from "./templates.ts";
+import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
+import { explainStatus, idArg } from "./_args.ts";
 
 // List prices the server assumes, in USD per GB-month (RunPod's pricing page, late 2026). RunPod
 // publishes no price API for storage, so these are estimates; the bill is what RunPod charges.
@@ -144,12 +144,7 @@ export const createNetworkVolumeTool = defineTool({
     "Creates persistent storage (10-4096 GB) in one data center; it is billed monthly from now until deleted, even with no pod attached. Tell the user the monthly cost first. Checks that the data center offers the tier (list_data_centers shows network_volumes). Then attach it with create_pod network_volume_id. " +
     PRICE_NOTE,
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: false,
-    idempotentHint: false,
-    openWorldHint: true,
-  },
+  annotations: CREATES,
   input: {
     name: z.string().trim().min(1).max(191).describe("Volume name, e.g. datasets"),
     size_gb: z.number().int().min(10).max(4096).describe("Size in GB (10-4096), e.g. 100"),
@@ -273,12 +268,7 @@ export const deleteNetworkVolumeTool = defineTool({
   description:
     "Deletes a network volume and ALL data on it, for good; there is no undo or snapshot. Storage billing stops. Confirm with the user first. RunPod refuses while a pod or serverless endpoint has it attached: terminate the pod or detach the volume from the endpoint first.",
   toolset: "storage",
-  annotations: {
-    readOnlyHint: false,
-    destructiveHint: true,
-    idempotentHint: true,
-    openWorldHint: true,
-  },
+  annotations: DESTRUCTIVE,
   input: { volume_id: idArg("network volume id", "agv6w2qcg7") },
   output: { volume_id: z.string(), deleted: z.boolean() },
   async run(args, ctx) {
