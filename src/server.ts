@@ -60,7 +60,7 @@ export function serverInstructions(sandbox: boolean): string {
     ? "SANDBOX MODE: RunPod is simulated in-process. Nothing is billed; pods and prices are realistic but fake."
     : "LIVE MODE: these tools act on a real RunPod account. Pods and endpoints cost real money (USD per hour) from the moment they start until they are stopped or deleted.";
   return [
-    "runpod-mcp manages a RunPod GPU cloud account: find and price GPUs, create pods, wait until they are ready, read their logs, and stop or terminate them.",
+    "runpod-mcp manages a RunPod GPU cloud account: find and price GPUs, create pods, wait until they are ready, read their logs, and stop or terminate them; deploy serverless endpoints and run jobs; manage templates, network volumes and registry credentials.",
     mode,
     "Start with list_gpu_types (prices in USD per GPU-hour, stock with available_only=true) and list_pods (what is running and what it costs). After create_pod or start_pod, call wait_for_pod.",
     "Before any action that starts billing, tell the user the hourly cost and get their agreement. Stop or terminate what is no longer needed.",
