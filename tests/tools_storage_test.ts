@@ -18,9 +18,9 @@ import {
   deleteNetworkVolumeTool,
   getNetworkVolumeTool,
   listNetworkVolumesTool,
-  networkVolumeMonthlyCost,
   updateNetworkVolumeTool,
 } from "../src/tools/volumes.ts";
+import { networkVolumeMonthlyCost } from "../src/policy/estimate.ts";
 import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 import { requireContract } from "./_openapi.ts";
 

@@ -22,8 +22,9 @@ import {
   type UpdateEndpointBody,
   type Worker,
 } from "../runpod/endpoints.ts";
-import type { CpuType, GpuType } from "../runpod/mod.ts";
+import type { GpuType } from "../runpod/mod.ts";
 import { checkPorts, DATA_CENTER_ID, envArg, portsArg } from "./_args.ts";
+import { endpointWorkerPrice, type PriceCatalog, priceCatalog } from "../policy/estimate.ts";
 import {
   CREATES,
   defineTool,
@@ -170,46 +171,16 @@ const summaryShape = {
 // ---------------------------------------------------------------------------------------------
 // Catalog, cost and rows
 
-/** Catalog reads for one tool call, each fetched at most once and only when needed. */
-function catalogOf(ctx: ToolContext) {
-  let gpus: Promise<GpuType[]> | undefined;
-  let cpus: Promise<CpuType[]> | undefined;
-  return {
-    gpus: () => gpus ??= ctx.runpod.listGpuTypes({}, ctx.signal),
-    cpus: () => cpus ??= ctx.runpod.listCpuTypes({}, ctx.signal),
-  };
-}
+type Catalog = PriceCatalog;
 
-type Catalog = ReturnType<typeof catalogOf>;
-
-/** USD/hour of one worker, or null when the catalog has no price for it. */
-async function workerPrice(ep: Endpoint, catalog: Catalog): Promise<number | null> {
-  if (ep.gpu) {
-    const pools = ep.gpu.pools;
-    const excluded = ep.gpu.excludedTypes ?? [];
-    const prices = (await catalog.gpus())
-      .filter((g) => g.pool !== null && pools.includes(g.pool) && !excluded.includes(g.id))
-      .map((g) => g.price.serverless)
-      .filter((p): p is number => p !== undefined);
-    return prices.length > 0 ? Math.max(...prices) * (ep.gpu.count ?? 1) : null;
-  }
-  if (ep.cpu && ep.cpu.length > 0) {
-    const cpus = await catalog.cpus();
-    const prices: number[] = [];
-    for (const config of ep.cpu) {
-      const cpu = cpus.find((c) => c.id === config.id);
-      if (!cpu) return null;
-      prices.push(cpu.price.serverlessPerVcpu * config.vcpuCount);
-    }
-    return Math.max(...prices);
-  }
-  return null;
+function catalogOf(ctx: ToolContext): Catalog {
+  return priceCatalog(ctx.runpod, ctx.signal);
 }
 
 /** What always-on (`workers.min`) workers cost per hour; 0 when none are always on. */
 async function alwaysOnCost(ep: Endpoint, catalog: Catalog): Promise<number | null> {
   if (ep.workers.min <= 0) return 0;
-  const price = await workerPrice(ep, catalog);
+  const price = await endpointWorkerPrice(ep, catalog);
   return price === null ? null : round4(price * ep.workers.min);
 }
 

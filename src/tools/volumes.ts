@@ -19,34 +19,12 @@ import {
 } from "../runpod/storage.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
 import { explainStatus, idArg } from "./_args.ts";
-
-// List prices the server assumes, in USD per GB-month (RunPod's pricing page, late 2026). RunPod
-// publishes no price API for storage, so these are estimates; the bill is what RunPod charges.
-/** STANDARD tier, USD per GB-month, for the first {@linkcode STANDARD_TIER_GB} GB. */
-export const STANDARD_USD_PER_GB_MONTH = 0.07;
-/** STANDARD tier, USD per GB-month, for every GB above {@linkcode STANDARD_TIER_GB}. */
-export const STANDARD_ABOVE_TIER_USD_PER_GB_MONTH = 0.05;
-/** Where the cheaper STANDARD rate starts: 1 TB, counted as 1000 GB. */
-export const STANDARD_TIER_GB = 1000;
-/** HIGH_PERFORMANCE tier, USD per GB-month, at every size. */
-export const HIGH_PERFORMANCE_USD_PER_GB_MONTH = 0.14;
-
-/**
- * Estimated monthly cost in USD of a network volume, from the list prices above. A tier this
- * server does not know is priced at the STANDARD rate.
- *
- * @example
- * ```ts
- * networkVolumeMonthlyCost(1500, "STANDARD"); // 1000 × 0.07 + 500 × 0.05 = 95
- * ```
- */
-export function networkVolumeMonthlyCost(sizeGb: number, type: string): number {
-  const cost = type === "HIGH_PERFORMANCE"
-    ? sizeGb * HIGH_PERFORMANCE_USD_PER_GB_MONTH
-    : Math.min(sizeGb, STANDARD_TIER_GB) * STANDARD_USD_PER_GB_MONTH +
-      Math.max(0, sizeGb - STANDARD_TIER_GB) * STANDARD_ABOVE_TIER_USD_PER_GB_MONTH;
-  return Math.round(cost * 100) / 100;
-}
+import {
+  HIGH_PERFORMANCE_USD_PER_GB_MONTH,
+  networkVolumeMonthlyCost,
+  STANDARD_ABOVE_TIER_USD_PER_GB_MONTH,
+  STANDARD_USD_PER_GB_MONTH,
+} from "../policy/estimate.ts";
 
 const DC_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
 
