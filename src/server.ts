@@ -8,6 +8,7 @@
 import { McpServer, SetLevelRequestSchema } from "./deps.ts";
 import type { LoggingLevel } from "./deps.ts";
 import type { LogLevel, RootLogger } from "./log.ts";
+import type { PolicyOptions } from "./policy/guard.ts";
 import type { RunpodClient } from "./runpod/mod.ts";
 import { registerTools } from "./tools/mod.ts";
 import type { AnyTool, Clock } from "./tools/mod.ts";
@@ -31,6 +32,8 @@ export interface ServerOptions {
   secrets?: readonly string[];
   /** Restrict the tools registered; default all. */
   tools?: readonly AnyTool[];
+  /** Guardrails: read-only mode, caps, confirmation. Default: confirm billable and destructive. */
+  policy?: PolicyOptions;
 }
 
 /** The server's name in the MCP handshake. */
@@ -84,6 +87,7 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     showSecrets: options.showSecrets,
     secrets: options.secrets,
     tools: options.tools,
+    policy: options.policy,
   });
 
   let clientLevel: LoggingLevel | undefined;

@@ -87,6 +87,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server = createServer({ runpod, logger, clock }, {
     version: "0.0.0-test",
     secrets: [apiKey],
+    // Tool tests exercise what tools do; the guard's own tests choose their confirm mode.
+    policy: { readOnly: false, confirm: "never" },
     ...options.server,
   });
   const client = new Client(

@@ -87,7 +87,27 @@ export interface RunpodClientOptions {
   userAgent?: string;
   /** Receives one debug line per attempt (method, path without query, status, ms, attempt). */
   logger?: Logger;
+  /**
+   * Called once before any request that can change RunPod state (REST and job API calls other
+   * than GET, GraphQL mutations), with the exact request. Throwing stops the request before it is
+   * sent: this is where guardrails, confirmations and dry runs hook in.
+   */
+  writeGate?: WriteGate;
 }
+
+/** A state-changing request the client is about to send. */
+export interface PlannedRequest {
+  api: RunpodApi;
+  method: HttpMethod;
+  /** URL path without the query string, e.g. `/v2/pods` or `/v2/abc123/run`. */
+  path: string;
+  query: Record<string, string>;
+  /** The parsed JSON body, if any. */
+  body: unknown;
+}
+
+/** See {@linkcode RunpodClientOptions.writeGate}. */
+export type WriteGate = (request: PlannedRequest) => Promise<void>;
 
 /** HTTP methods the RunPod APIs use. */
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -224,6 +244,8 @@ const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr
  * ```
  */
 export class RunpodClient {
+  readonly #options: RunpodClientOptions;
+  readonly #writeGate: WriteGate | undefined;
   readonly #apiKey: string;
   readonly #restBaseUrl: string;
   readonly #serverlessBaseUrl: string;
@@ -240,6 +262,8 @@ export class RunpodClient {
 
   /** Creates a client; nothing is sent until the first call. */
   constructor(options: RunpodClientOptions) {
+    this.#options = options;
+    this.#writeGate = options.writeGate;
     this.#apiKey = options.apiKey;
     this.#restBaseUrl = trimTrailingSlashes(options.restBaseUrl ?? DEFAULT_REST_BASE_URL);
     this.#serverlessBaseUrl = trimTrailingSlashes(
@@ -254,6 +278,11 @@ export class RunpodClient {
     this.#random = options.random ?? Math.random;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** A client like this one whose state-changing requests pass through `gate` first. */
+  withWriteGate(gate: WriteGate): RunpodClient {
+    return new RunpodClient({ ...this.#options, writeGate: gate });
   }
 
   /** Latest RateLimit header info seen (the most constrained window), for diagnostics. */
@@ -483,6 +512,17 @@ export class RunpodClient {
   }
 
   async #send<T>(call: Call<T>): Promise<T> {
+    const writes = call.api === "graphql" ? !call.idempotent : call.method !== "GET";
+    if (writes && this.#writeGate) {
+      throwIfAborted(call.signal);
+      await this.#writeGate({
+        api: call.api,
+        method: call.method,
+        path: call.url.pathname,
+        query: Object.fromEntries(call.url.searchParams),
+        body: call.body === undefined ? undefined : JSON.parse(call.body),
+      });
+    }
     let waited = 0;
     for (let attempt = 1;; attempt++) {
       throwIfAborted(call.signal);

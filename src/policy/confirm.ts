@@ -1,0 +1,109 @@
+/**
+ * Confirmation tokens for clients that cannot show a form: the first call returns a token bound
+ * to the tool and its exact arguments; only a repeat with the same arguments and that token, within
+ * ten minutes, goes ahead. Tokens are HMAC-SHA-256 signed with a key that exists only in this
+ * process, so they cannot be forged or reused after a restart.
+ *
+ * @module
+ */
+
+/** How long a confirmation token stays valid. */
+export const TOKEN_TTL_MS = 10 * 60_000;
+
+/** Arguments that steer the guard itself and so are not part of what is confirmed. */
+const GUARD_ARGS = new Set(["dry_run", "confirmation_token"]);
+
+let keyPromise: Promise<CryptoKey> | undefined;
+
+function key(): Promise<CryptoKey> {
+  keyPromise ??= crypto.subtle.importKey(
+    "raw",
+    crypto.getRandomValues(new Uint8Array(32)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+  return keyPromise;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  }
+  return value;
+}
+
+/** The arguments as one stable string: keys sorted, guard arguments and undefined values left out. */
+export function canonicalArgs(args: Record<string, unknown>): string {
+  const kept = Object.fromEntries(Object.entries(args).filter(([k]) => !GUARD_ARGS.has(k)));
+  return JSON.stringify(canonical(kept));
+}
+
+function message(
+  tool: string,
+  expires: number,
+  args: Record<string, unknown>,
+): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${tool}\n${expires}\n${canonicalArgs(args)}`);
+}
+
+function toBase64Url(bytes: ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Issues a token for calling `tool` with `args`, valid for {@linkcode TOKEN_TTL_MS} from `now`. */
+export async function issueToken(
+  tool: string,
+  args: Record<string, unknown>,
+  now: number,
+): Promise<string> {
+  const expires = Math.floor((now + TOKEN_TTL_MS) / 1000);
+  const signature = await crypto.subtle.sign("HMAC", await key(), message(tool, expires, args));
+  return `${expires}.${toBase64Url(signature)}`;
+}
+
+/** Why a token was not accepted. */
+export type TokenVerdict = "ok" | "malformed" | "expired" | "mismatch";
+
+/**
+ * Checks a token against the tool and the arguments of this call. `mismatch` covers a changed
+ * argument, another tool, a forged signature and a token from an earlier process.
+ */
+export async function verifyToken(
+  token: string,
+  tool: string,
+  args: Record<string, unknown>,
+  now: number,
+): Promise<TokenVerdict> {
+  const match = /^(\d{9,12})\.([A-Za-z0-9_-]{20,100})$/.exec(token.trim());
+  if (!match) return "malformed";
+  const expires = Number(match[1]);
+  const signature = fromBase64Url(match[2]!);
+  if (!signature) return "malformed";
+  // Verify before looking at the expiry, so a forged token never learns whether it was fresh.
+  const valid = await crypto.subtle.verify(
+    "HMAC",
+    await key(),
+    signature,
+    message(tool, expires, args),
+  );
+  if (!valid) return "mismatch";
+  return now / 1000 > expires ? "expired" : "ok";
+}

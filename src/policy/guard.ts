@@ -1,0 +1,439 @@
+/**
+ * The guard every state-changing RunPod request passes through before it is sent: read-only
+ * mode, spend caps, confirmation (an elicitation form, or a signed token when the client has no
+ * forms) and dry runs. It sees the exact request the tool is about to send, so no tool needs
+ * guard code of its own.
+ *
+ * @module
+ */
+
+import { redactSecrets, SECRET_NAME } from "../log.ts";
+import {
+  getEndpoint,
+  getNetworkVolume,
+  type GpuType,
+  type PlannedRequest,
+  type RunpodClient,
+} from "../runpod/mod.ts";
+import {
+  endpointHourlyCosts,
+  type EndpointPricing,
+  HOURS_PER_MONTH,
+  networkVolumeMonthlyCost,
+  podHourlyPrice,
+  type PriceCatalog,
+  round4,
+} from "./estimate.ts";
+
+/** When to ask the user before acting. */
+export const CONFIRM_MODES = ["never", "destructive", "billable-and-destructive"] as const;
+
+/** One of {@linkcode CONFIRM_MODES}. */
+export type ConfirmMode = typeof CONFIRM_MODES[number];
+
+/** Server-enforced limits and modes, from flags and env. */
+export interface PolicyOptions {
+  readOnly: boolean;
+  confirm: ConfirmMode;
+  /** Largest USD/hour one resource may cost (for endpoints: with every worker busy). */
+  maxHourlyCost?: number;
+  /** Largest USD/hour the account may burn: current spend plus the new resource. */
+  maxTotalHourlyCost?: number;
+  /** Most GPUs per pod or per serverless worker. */
+  maxGpuCount?: number;
+  /** GPU type ids or names a pod or endpoint may use. */
+  allowedGpuTypes?: readonly string[];
+  /** Data centers resources may be placed in. */
+  allowedDataCenters?: readonly string[];
+  /** Most workers (workers_max) per serverless endpoint. */
+  maxWorkers?: number;
+}
+
+/** The default policy: everything allowed, confirmation for billable and destructive calls. */
+export const DEFAULT_POLICY: PolicyOptions = {
+  readOnly: false,
+  confirm: "billable-and-destructive",
+};
+
+/** How a request affects money and data. */
+export type RequestKind = "billable" | "destructive" | "plain";
+
+/** What a request will do, in words, and what it costs. */
+export interface RequestAssessment {
+  kind: RequestKind;
+  /** E.g. `create a pod with 1× NVIDIA GeForce RTX 4090 on SECURE cloud`. */
+  action: string;
+  /** USD/hour it adds for sure (a pod's rate, an endpoint's always-on workers, storage). */
+  hourly?: number;
+  /** USD/hour at worst (an endpoint with every worker busy); defaults to `hourly`. */
+  worstHourly?: number;
+  /** USD/month, for storage. */
+  monthly?: number;
+  /** Facts the caps check. */
+  gpuTypeIds?: string[];
+  gpuCount?: number;
+  /** Data centers the resource may land in; `undefined` = anywhere (the scheduler chooses). */
+  dataCenters?: string[];
+  workersMax?: number;
+}
+
+/** Why a guarded call stopped before anything was sent. */
+export type GuardStopKind = "read-only" | "refused" | "dry-run" | "confirm" | "declined";
+
+/** Thrown by the gate to stop a call; the registry turns it into the tool result. */
+export class GuardStop extends Error {
+  override name = "GuardStop";
+  constructor(
+    readonly kind: GuardStopKind,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const POD_ACTION = /^\/v2\/pods\/([^/]+)\/action$/;
+const ONE = (collection: string) => new RegExp(`^/v2/${collection}/([^/]+)$`);
+
+function obj(value: unknown): Record<string, unknown> {
+  return value && typeof value === "object" ? value as Record<string, unknown> : {};
+}
+
+function money(usd: number | undefined): string {
+  return usd === undefined ? "unknown" : `$${usd.toFixed(2)}`;
+}
+
+/**
+ * Classifies a request from its method and path alone, with no reads: `maybe-billable` is an
+ * update that costs more only if it raises workers or size, which pricing decides.
+ */
+export function quickKind(request: PlannedRequest): RequestKind | "maybe-billable" {
+  const { method, path } = request;
+  if (request.api === "jobs") return path.endsWith("/purge-queue") ? "destructive" : "plain";
+  if (method === "DELETE") return "destructive";
+  if (
+    method === "POST" &&
+    (path === "/v2/pods" || path === "/v2/serverless" || path === "/v2/network-volumes")
+  ) {
+    return "billable";
+  }
+  if (method === "POST" && POD_ACTION.test(path)) {
+    const action = obj(request.body).action;
+    return action === "terminate" ? "destructive" : action === "start" ? "billable" : "plain";
+  }
+  if (method === "PATCH" && (ONE("serverless").test(path) || ONE("network-volumes").test(path))) {
+    return "maybe-billable";
+  }
+  return "plain";
+}
+
+/** True when any cap is set, so every billable request must be priced. */
+export function hasCaps(policy: PolicyOptions): boolean {
+  return policy.maxHourlyCost !== undefined || policy.maxTotalHourlyCost !== undefined ||
+    policy.maxGpuCount !== undefined || policy.allowedGpuTypes !== undefined ||
+    policy.allowedDataCenters !== undefined || policy.maxWorkers !== undefined;
+}
+
+/** Describes and prices one planned request. Reads RunPod (catalog, the resource) as needed. */
+export async function assessRequest(
+  request: PlannedRequest,
+  runpod: RunpodClient,
+  catalog: PriceCatalog,
+  signal?: AbortSignal,
+): Promise<RequestAssessment> {
+  const { method, path } = request;
+  const body = obj(request.body);
+
+  if (request.api === "jobs") {
+    if (path.endsWith("/purge-queue")) {
+      return {
+        kind: "destructive",
+        action: `remove every queued job of endpoint ${path.split("/")[2]}`,
+      };
+    }
+    return { kind: "plain", action: `${method} ${path}` };
+  }
+
+  if (method === "POST" && path === "/v2/pods") {
+    const gpu = obj(body.gpu);
+    const cpu = obj(body.cpu);
+    const pricing = body.gpu
+      ? {
+        gpu: { id: String(gpu.id), count: Number(gpu.count ?? 1) },
+        cloud: String(body.cloud ?? "SECURE"),
+      }
+      : { cpu: { id: String(cpu.id), vcpuCount: Number(cpu.vcpuCount ?? 1) }, cloud: "SECURE" };
+    const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
+    const hw = pricing.gpu
+      ? `${pricing.gpu.count}× ${pricing.gpu.id}`
+      : `${pricing.cpu?.vcpuCount} vCPU ${pricing.cpu?.id}`;
+    const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
+      ? body.dataCenterIds.map(String)
+      : undefined;
+    return {
+      kind: "billable",
+      action: `create pod "${body.name}" with ${hw} on ${pricing.cloud} cloud`,
+      ...(hourly !== undefined ? { hourly } : {}),
+      ...(pricing.gpu ? { gpuTypeIds: [pricing.gpu.id], gpuCount: pricing.gpu.count } : {}),
+      ...(dcs ? { dataCenters: dcs } : {}),
+    };
+  }
+
+  const action = POD_ACTION.exec(path);
+  if (method === "POST" && action) {
+    const id = decodeURIComponent(action[1]!);
+    const verb = String(body.action);
+    if (verb === "terminate") {
+      return { kind: "destructive", action: `terminate pod ${id} and delete its pod volume` };
+    }
+    if (verb !== "start") return { kind: "plain", action: `${verb} pod ${id}` };
+    const pod = await runpod.getPod(id, signal);
+    const pricing = pod.gpu
+      ? { gpu: { id: pod.gpu.id, count: pod.gpu.count ?? 1 }, cloud: pod.cloud }
+      : pod.cpu
+      ? { cpu: { id: pod.cpu.id, vcpuCount: pod.cpu.vcpuCount }, cloud: pod.cloud }
+      : {};
+    const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
+    return {
+      kind: "billable",
+      action: `start pod ${id} ("${pod.name}")`,
+      ...(hourly !== undefined ? { hourly } : {}),
+      ...(pod.gpu ? { gpuTypeIds: [pod.gpu.id], gpuCount: pod.gpu.count ?? 1 } : {}),
+      ...(pod.dataCenterId ? { dataCenters: [pod.dataCenterId] } : {}),
+    };
+  }
+
+  if (path.startsWith("/v2/serverless") && (method === "POST" || method === "PATCH")) {
+    const id = ONE("serverless").exec(path)?.[1];
+    let current: EndpointPricing | undefined;
+    let currentDcs: string[] | undefined;
+    if (method === "PATCH" && id) {
+      const ep = await getEndpoint(runpod, decodeURIComponent(id), signal);
+      current = { gpu: ep.gpu ?? null, cpu: ep.cpu ?? null, workers: ep.workers };
+      currentDcs = ep.dataCenterIds && ep.dataCenterIds.length > 0
+        ? [...ep.dataCenterIds]
+        : undefined;
+    }
+    const gpu = body.gpu
+      ? { ...obj(current?.gpu), ...obj(body.gpu) } as EndpointPricing["gpu"]
+      : current?.gpu;
+    const workers = { ...(current?.workers ?? { min: 0, max: 3 }), ...obj(body.workers) } as {
+      min: number;
+      max: number;
+    };
+    const next: EndpointPricing = {
+      gpu: gpu ?? null,
+      cpu: (body.cpu as EndpointPricing["cpu"]) ?? current?.cpu ?? null,
+      workers,
+    };
+    const costs = await endpointHourlyCosts(next, catalog);
+    const before = current ? await endpointHourlyCosts(current, catalog) : undefined;
+    const raises = !before || (costs.alwaysOn ?? 0) > (before.alwaysOn ?? 0) ||
+      (costs.atMax ?? 0) > (before.atMax ?? 0);
+    const gpus = next.gpu ? await typesInPools(next.gpu, catalog) : undefined;
+    const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
+      ? body.dataCenterIds.map(String)
+      : currentDcs;
+    return {
+      kind: raises ? "billable" : "plain",
+      action: method === "POST"
+        ? `create serverless endpoint "${body.name}" with ${workers.min}-${workers.max} workers`
+        : `update serverless endpoint ${id} (workers ${workers.min}-${workers.max})`,
+      ...(costs.alwaysOn !== null ? { hourly: costs.alwaysOn } : {}),
+      ...(costs.atMax !== null ? { worstHourly: costs.atMax } : {}),
+      ...(gpus ? { gpuTypeIds: gpus } : {}),
+      ...(next.gpu ? { gpuCount: next.gpu.count ?? 1 } : {}),
+      ...(dcs ? { dataCenters: dcs } : {}),
+      workersMax: workers.max,
+    };
+  }
+
+  if (path.startsWith("/v2/network-volumes") && (method === "POST" || method === "PATCH")) {
+    const id = ONE("network-volumes").exec(path)?.[1];
+    let currentSize = 0;
+    let type = String(body.type ?? "STANDARD");
+    let dc = body.dataCenter === undefined ? undefined : String(body.dataCenter);
+    if (method === "PATCH" && id) {
+      const volume = await getNetworkVolume(runpod, decodeURIComponent(id), signal);
+      currentSize = volume.size;
+      type = volume.type ?? "STANDARD";
+      dc = volume.dataCenter;
+    }
+    const size = body.size === undefined ? currentSize : Number(body.size);
+    const monthly = networkVolumeMonthlyCost(size, type);
+    const grows = size > currentSize;
+    return {
+      kind: grows ? "billable" : "plain",
+      action: method === "POST"
+        ? `create a ${size} GB ${type} network volume in ${dc}`
+        : grows
+        ? `grow network volume ${id} from ${currentSize} GB to ${size} GB`
+        : `update network volume ${id}`,
+      monthly,
+      hourly: round4(monthly / HOURS_PER_MONTH),
+      ...(dc ? { dataCenters: [dc] } : {}),
+    };
+  }
+
+  if (method === "DELETE") {
+    const [, , collection, id] = path.split("/");
+    const what: Record<string, string> = {
+      pods: "terminate pod",
+      serverless: "delete serverless endpoint",
+      templates: "delete template",
+      "network-volumes": "delete network volume (its data is lost)",
+      registries: "delete registry credential",
+    };
+    return {
+      kind: "destructive",
+      action: `${what[collection ?? ""] ?? `delete ${collection}`} ${decodeURIComponent(id ?? "")}`,
+    };
+  }
+
+  return { kind: "plain", action: `${method} ${path}` };
+}
+
+async function typesInPools(
+  gpu: NonNullable<EndpointPricing["gpu"]>,
+  catalog: PriceCatalog,
+): Promise<string[]> {
+  const excluded = gpu.excludedTypes ?? [];
+  return (await catalog.gpus())
+    .filter((g) => g.pool !== null && gpu.pools.includes(g.pool) && !excluded.includes(g.id))
+    .map((g) => g.id);
+}
+
+function squash(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+function allowedGpu(gpu: GpuType | undefined, id: string, allowed: readonly string[]): boolean {
+  const names = [id, gpu?.name ?? ""].map(squash);
+  return allowed.some((entry) => names.includes(squash(entry)));
+}
+
+/**
+ * Checks an assessed request against the caps. Returns the refusal text, or undefined when the
+ * request is within every cap. Reads the current burn only when a total cap is set.
+ */
+export async function checkCaps(
+  assessment: RequestAssessment,
+  policy: PolicyOptions,
+  runpod: RunpodClient,
+  catalog: PriceCatalog,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  if (assessment.kind !== "billable") return undefined;
+  const what = `Cannot ${assessment.action}`;
+  const worst = assessment.worstHourly ?? assessment.hourly;
+  if (policy.maxHourlyCost !== undefined) {
+    if (worst === undefined) {
+      return `${what}: its hourly cost is unknown, so the per-resource cap of ${
+        money(policy.maxHourlyCost)
+      }/h (--max-hourly-cost, env RUNPOD_MCP_MAX_HOURLY_COST) cannot be checked`;
+    }
+    if (worst > policy.maxHourlyCost) {
+      return `${what}: it would cost about ${money(worst)}/h${
+        assessment.worstHourly !== undefined ? " with every worker busy" : ""
+      }, above the per-resource cap of ${
+        money(policy.maxHourlyCost)
+      }/h (--max-hourly-cost, env RUNPOD_MCP_MAX_HOURLY_COST). Choose a cheaper GPU, fewer GPUs or workers, or ask the user to raise the cap`;
+    }
+  }
+  if (policy.maxGpuCount !== undefined && (assessment.gpuCount ?? 0) > policy.maxGpuCount) {
+    return `${what}: it asks for ${assessment.gpuCount} GPUs, above the cap of ${policy.maxGpuCount} (--max-gpu-count, env RUNPOD_MCP_MAX_GPU_COUNT)`;
+  }
+  if (policy.maxWorkers !== undefined && (assessment.workersMax ?? 0) > policy.maxWorkers) {
+    return `${what}: workers_max ${assessment.workersMax} is above the cap of ${policy.maxWorkers} (--max-workers, env RUNPOD_MCP_MAX_WORKERS)`;
+  }
+  if (policy.allowedGpuTypes && assessment.gpuTypeIds) {
+    const gpus = await catalog.gpus();
+    const banned = assessment.gpuTypeIds.filter((id) =>
+      !allowedGpu(gpus.find((g) => g.id === id), id, policy.allowedGpuTypes!)
+    );
+    if (banned.length > 0) {
+      return `${what}: it could run on ${banned.join(", ")}, which ${
+        banned.length === 1 ? "is" : "are"
+      } not in the allowed GPU types (${
+        policy.allowedGpuTypes.join(", ")
+      }; --allowed-gpu-types, env RUNPOD_MCP_ALLOWED_GPU_TYPES)${
+        assessment.workersMax !== undefined
+          ? ". Exclude them with excluded_gpu_types or pick other pools"
+          : ""
+      }`;
+    }
+  }
+  if (policy.allowedDataCenters) {
+    const allowed = policy.allowedDataCenters;
+    const where = assessment.dataCenters;
+    if (!where) {
+      return `${what}: resources may only be placed in ${
+        allowed.join(", ")
+      } (--allowed-data-centers, env RUNPOD_MCP_ALLOWED_DATA_CENTERS); pass data_center_ids with some of them`;
+    }
+    const outside = where.filter((dc) => !allowed.includes(dc));
+    if (outside.length > 0) {
+      return `${what}: ${outside.join(", ")} ${
+        outside.length === 1 ? "is" : "are"
+      } not among the allowed data centers (${
+        allowed.join(", ")
+      }; --allowed-data-centers, env RUNPOD_MCP_ALLOWED_DATA_CENTERS)`;
+    }
+  }
+  if (policy.maxTotalHourlyCost !== undefined) {
+    const burn = await currentBurn(runpod, signal);
+    const added = assessment.hourly ?? 0;
+    if (burn + added > policy.maxTotalHourlyCost) {
+      return `${what}: the account already burns ${money(burn)}/h, and this adds about ${
+        money(added)
+      }/h, above the total cap of ${
+        money(policy.maxTotalHourlyCost)
+      }/h (--max-total-hourly-cost, env RUNPOD_MCP_MAX_TOTAL_HOURLY_COST). Stop something first (get_spend_summary) or ask the user to raise the cap`;
+    }
+  }
+  return undefined;
+}
+
+/** USD/hour the account spends now: RunPod's own figure, or the sum of pod costs without it. */
+export async function currentBurn(runpod: RunpodClient, signal?: AbortSignal): Promise<number> {
+  try {
+    const me = await runpod.getMyself(signal);
+    if (typeof me.currentSpendPerHr === "number") return me.currentSpendPerHr;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+  }
+  const pods = await runpod.listPods(signal);
+  return round4(pods.reduce((sum, pod) => sum + pod.cost, 0));
+}
+
+/** Copies a request body with secret values masked, for showing in a dry run. */
+export function maskBody(value: unknown, key = ""): unknown {
+  if (typeof value === "string") {
+    return SECRET_NAME.test(key) ? "[masked]" : redactSecrets(value);
+  }
+  if (Array.isArray(value)) return value.map((item) => maskBody(item));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = maskBody(v, k);
+    return out;
+  }
+  return value;
+}
+
+/** Whether `mode` asks the user about a request of this kind. */
+export function needsConfirmation(mode: ConfirmMode, kind: RequestKind): boolean {
+  if (mode === "never" || kind === "plain") return false;
+  return mode === "billable-and-destructive" || kind === "destructive";
+}
+
+/** Says the estimate in one line. */
+export function describeCost(a: RequestAssessment): string {
+  if (a.monthly !== undefined) return `about ${money(a.monthly)}/month (${money(a.hourly)}/h)`;
+  if (a.worstHourly !== undefined && a.worstHourly !== a.hourly) {
+    return `about ${money(a.hourly)}/h always on, up to ${
+      money(a.worstHourly)
+    }/h with every worker busy`;
+  }
+  if (a.hourly !== undefined) return `about ${money(a.hourly)}/h`;
+  return a.kind === "billable" ? "cost unknown" : "no new cost";
+}
