@@ -18,6 +18,7 @@ import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
 import { RunpodSimulator } from "./sandbox/mod.ts";
 import { createServer } from "./server.ts";
+import { selectTools } from "./tools/mod.ts";
 import { serveStdio } from "./transports/stdio.ts";
 
 /** The server's version, from deno.json. */
@@ -48,6 +49,23 @@ Options:
                              default ${DEFAULTS.requestTimeoutS})
   --show-secrets             Show env values that look secret (KEY, TOKEN, PASSWORD, ...)
                              instead of masking them (env ${SETTINGS.showSecrets.env})
+
+Safety (see the README's Safety section):
+  --read-only                Offer only tools that read; refuse every change (env ${SETTINGS.readOnly.env})
+  --toolsets LIST            Only these toolsets: catalog,pods,serverless,storage,billing
+                             (env ${SETTINGS.toolsets.env}); --tools LIST adds single tools
+                             (env ${SETTINGS.tools.env}); --exclude-tools LIST wins over both
+                             (env ${SETTINGS.excludeTools.env})
+  --confirm MODE             never, destructive or billable-and-destructive (default): ask the user
+                             before such calls (env ${SETTINGS.confirm.env})
+  --max-hourly-cost USD      Most one pod or endpoint may cost per hour (env ${SETTINGS.maxHourlyCost.env})
+  --max-total-hourly-cost USD  Most the account may burn per hour, current spend included
+                             (env ${SETTINGS.maxTotalHourlyCost.env})
+  --max-gpu-count N          Most GPUs per pod or worker (env ${SETTINGS.maxGpuCount.env})
+  --allowed-gpu-types LIST   GPU type ids or names allowed (env ${SETTINGS.allowedGpuTypes.env})
+  --allowed-data-centers LIST  Data centers allowed (env ${SETTINGS.allowedDataCenters.env})
+  --max-workers N            Most workers per serverless endpoint (env ${SETTINGS.maxWorkers.env})
+
   --version                  Print the version and exit
   --help                     Print this help and exit
 
@@ -78,6 +96,17 @@ export function parseCli(
       options: {
         sandbox: { type: "boolean" },
         "show-secrets": { type: "boolean" },
+        "read-only": { type: "boolean" },
+        toolsets: { type: "string" },
+        tools: { type: "string" },
+        "exclude-tools": { type: "string" },
+        confirm: { type: "string" },
+        "max-hourly-cost": { type: "string" },
+        "max-total-hourly-cost": { type: "string" },
+        "max-gpu-count": { type: "string" },
+        "allowed-gpu-types": { type: "string" },
+        "allowed-data-centers": { type: "string" },
+        "max-workers": { type: "string" },
         "api-base-url": { type: "string" },
         "serverless-api-url": { type: "string" },
         "graphql-url": { type: "string" },
@@ -114,11 +143,44 @@ export function parseCli(
     graphqlUrl: str("graphql-url"),
     logLevel: str("log-level"),
     requestTimeoutS: str("request-timeout"),
+    ...(values["read-only"] ? { readOnly: true } : {}),
+    toolsets: str("toolsets"),
+    tools: str("tools"),
+    excludeTools: str("exclude-tools"),
+    confirm: str("confirm"),
+    maxHourlyCost: str("max-hourly-cost"),
+    maxTotalHourlyCost: str("max-total-hourly-cost"),
+    maxGpuCount: str("max-gpu-count"),
+    allowedGpuTypes: str("allowed-gpu-types"),
+    allowedDataCenters: str("allowed-data-centers"),
+    maxWorkers: str("max-workers"),
   };
   const result = loadConfig(flags, env);
-  return result.ok
-    ? { kind: "run", config: result.config }
-    : { kind: "usage-error", errors: result.errors };
+  if (!result.ok) return { kind: "usage-error", errors: result.errors };
+  try {
+    const offered = selectTools({
+      ...result.config.selection,
+      readOnly: result.config.policy.readOnly,
+    });
+    if (offered.length === 0) {
+      return {
+        kind: "usage-error",
+        errors: [
+          "Cannot start with no tools: --toolsets, --tools, --exclude-tools and --read-only together leave none",
+        ],
+      };
+    }
+  } catch (error) {
+    return {
+      kind: "usage-error",
+      errors: [
+        `Invalid --toolsets/--tools/--exclude-tools (env RUNPOD_MCP_TOOLSETS, RUNPOD_MCP_TOOLS, RUNPOD_MCP_EXCLUDE_TOOLS): ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      ],
+    };
+  }
+  return { kind: "run", config: result.config };
 }
 
 /**
@@ -212,6 +274,8 @@ export async function main(args: readonly string[]): Promise<never> {
       sandbox: config.sandbox,
       showSecrets: config.showSecrets,
       secrets: config.apiKey ? [config.apiKey] : [],
+      policy: config.policy,
+      tools: selectTools({ ...config.selection, readOnly: config.policy.readOnly }),
     });
     logger.info("runpod-mcp starting", {
       version: VERSION,

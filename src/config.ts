@@ -10,6 +10,7 @@
 
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { CONFIRM_MODES, type ConfirmMode, type PolicyOptions } from "./policy/guard.ts";
 
 /** Where a setting can come from: the flag and the environment variable that feed it. */
 export interface SettingSource {
@@ -27,6 +28,17 @@ export const SETTINGS = {
   logLevel: { flag: "--log-level", env: "RUNPOD_MCP_LOG_LEVEL" },
   requestTimeoutS: { flag: "--request-timeout", env: "RUNPOD_MCP_REQUEST_TIMEOUT" },
   showSecrets: { flag: "--show-secrets", env: "RUNPOD_MCP_SHOW_SECRETS" },
+  readOnly: { flag: "--read-only", env: "RUNPOD_MCP_READ_ONLY" },
+  toolsets: { flag: "--toolsets", env: "RUNPOD_MCP_TOOLSETS" },
+  tools: { flag: "--tools", env: "RUNPOD_MCP_TOOLS" },
+  excludeTools: { flag: "--exclude-tools", env: "RUNPOD_MCP_EXCLUDE_TOOLS" },
+  confirm: { flag: "--confirm", env: "RUNPOD_MCP_CONFIRM" },
+  maxHourlyCost: { flag: "--max-hourly-cost", env: "RUNPOD_MCP_MAX_HOURLY_COST" },
+  maxTotalHourlyCost: { flag: "--max-total-hourly-cost", env: "RUNPOD_MCP_MAX_TOTAL_HOURLY_COST" },
+  maxGpuCount: { flag: "--max-gpu-count", env: "RUNPOD_MCP_MAX_GPU_COUNT" },
+  allowedGpuTypes: { flag: "--allowed-gpu-types", env: "RUNPOD_MCP_ALLOWED_GPU_TYPES" },
+  allowedDataCenters: { flag: "--allowed-data-centers", env: "RUNPOD_MCP_ALLOWED_DATA_CENTERS" },
+  maxWorkers: { flag: "--max-workers", env: "RUNPOD_MCP_MAX_WORKERS" },
 } as const satisfies Record<string, SettingSource>;
 
 /** The env var names the server may read; the compiled binary's `--allow-env` list is this. */
@@ -54,12 +66,27 @@ export interface Config {
   requestTimeoutS: number;
   /** Show env values that look secret instead of masking them. */
   showSecrets: boolean;
+  /** Guardrails the server enforces. */
+  policy: PolicyOptions;
+  /** Which tools are offered. */
+  selection: { toolsets?: string[]; tools?: string[]; excludeTools?: string[] };
 }
 
 /** Values given on the command line; `undefined` means "not given". */
 export interface ConfigFlags {
   sandbox?: boolean;
   showSecrets?: boolean;
+  readOnly?: boolean;
+  toolsets?: string;
+  tools?: string;
+  excludeTools?: string;
+  confirm?: string;
+  maxHourlyCost?: string;
+  maxTotalHourlyCost?: string;
+  maxGpuCount?: string;
+  allowedGpuTypes?: string;
+  allowedDataCenters?: string;
+  maxWorkers?: string;
   restBaseUrl?: string;
   serverlessBaseUrl?: string;
   graphqlUrl?: string;
@@ -134,7 +161,10 @@ export function loadConfig(
     return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
   };
 
-  const boolean = (name: "sandbox" | "showSecrets", flagValue: boolean | undefined): boolean => {
+  const boolean = (
+    name: "sandbox" | "showSecrets" | "readOnly",
+    flagValue: boolean | undefined,
+  ): boolean => {
     if (flagValue !== undefined) return flagValue;
     const raw = env[SETTINGS[name].env];
     if (raw === undefined) return false;
@@ -149,6 +179,74 @@ export function loadConfig(
   };
   const sandbox = boolean("sandbox", flags.sandbox);
   const showSecrets = boolean("showSecrets", flags.showSecrets);
+  const readOnly = boolean("readOnly", flags.readOnly);
+
+  const list = (
+    name: "toolsets" | "tools" | "excludeTools" | "allowedGpuTypes" | "allowedDataCenters",
+    flagValue?: string,
+  ) => {
+    const raw = pick(name, flagValue);
+    if (raw === undefined) return undefined;
+    const items = raw.split(",").map((item) => item.trim()).filter((item) => item !== "");
+    if (items.length === 0) {
+      errors.push(`Invalid ${describeSource(name)}: give a comma-separated list`);
+      return undefined;
+    }
+    return items;
+  };
+  const number = (
+    name: "maxHourlyCost" | "maxTotalHourlyCost" | "maxGpuCount" | "maxWorkers",
+    flagValue: string | undefined,
+    { integer, min }: { integer: boolean; min: number },
+  ) => {
+    const raw = pick(name, flagValue);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      errors.push(
+        `Invalid ${describeSource(name)}: "${raw}" must be ${
+          integer ? "a whole number" : "a number"
+        } of at least ${min}`,
+      );
+      return undefined;
+    }
+    return value;
+  };
+  let confirm: ConfirmMode = "billable-and-destructive";
+  const rawConfirm = pick("confirm", flags.confirm);
+  if (rawConfirm !== undefined) {
+    const mode = rawConfirm.trim().toLowerCase();
+    if ((CONFIRM_MODES as readonly string[]).includes(mode)) confirm = mode as ConfirmMode;
+    else {
+      errors.push(
+        `Invalid ${describeSource("confirm")}: "${rawConfirm}" is not one of ${
+          CONFIRM_MODES.join(", ")
+        }`,
+      );
+    }
+  }
+  const policy: PolicyOptions = { readOnly, confirm };
+  const caps = {
+    maxHourlyCost: number("maxHourlyCost", flags.maxHourlyCost, { integer: false, min: 0 }),
+    maxTotalHourlyCost: number("maxTotalHourlyCost", flags.maxTotalHourlyCost, {
+      integer: false,
+      min: 0,
+    }),
+    maxGpuCount: number("maxGpuCount", flags.maxGpuCount, { integer: true, min: 1 }),
+    maxWorkers: number("maxWorkers", flags.maxWorkers, { integer: true, min: 1 }),
+    allowedGpuTypes: list("allowedGpuTypes", flags.allowedGpuTypes),
+    allowedDataCenters: list("allowedDataCenters", flags.allowedDataCenters),
+  };
+  for (const [key, value] of Object.entries(caps)) {
+    if (value !== undefined) (policy as unknown as Record<string, unknown>)[key] = value;
+  }
+  const selection: Config["selection"] = {};
+  const toolsets = list("toolsets", flags.toolsets);
+  const tools = list("tools", flags.tools);
+  const excludeTools = list("excludeTools", flags.excludeTools);
+  if (toolsets) selection.toolsets = toolsets;
+  if (tools) selection.tools = tools;
+  if (excludeTools) selection.excludeTools = excludeTools;
 
   const url = (name: "restBaseUrl" | "serverlessBaseUrl" | "graphqlUrl", flagValue?: string) => {
     const raw = pick(name, flagValue) ?? DEFAULTS[name];
@@ -219,6 +317,8 @@ export function loadConfig(
       logLevel,
       requestTimeoutS,
       showSecrets,
+      policy,
+      selection,
     },
   };
 }

@@ -42,6 +42,7 @@ export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 export {
   CallToolResultSchema,
+  ElicitRequestSchema,
   LATEST_PROTOCOL_VERSION,
   LoggingMessageNotificationSchema,
   McpError,

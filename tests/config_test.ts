@@ -21,6 +21,8 @@ Deno.test("loadConfig() uses RunPod's production URLs by default", () => {
     logLevel: "info",
     requestTimeoutS: 30,
     showSecrets: false,
+    policy: { readOnly: false, confirm: "billable-and-destructive" },
+    selection: {},
   });
 });
 
@@ -150,4 +152,70 @@ Deno.test("loadConfig() turns on showSecrets from the flag or the env var", () =
   assert.ok(viaEnv.ok && viaEnv.config.showSecrets);
   const [error] = errorsOf(loadConfig({}, { RUNPOD_API_KEY: KEY, RUNPOD_MCP_SHOW_SECRETS: "y" }));
   assert.match(error ?? "", /--show-secrets \(env RUNPOD_MCP_SHOW_SECRETS\)/);
+});
+
+Deno.test("loadConfig() reads guardrails from flags and env, flag first", () => {
+  const result = loadConfig(
+    { confirm: "destructive", maxHourlyCost: "2.5", allowedGpuTypes: "RTX 4090, NVIDIA A40" },
+    {
+      RUNPOD_API_KEY: KEY,
+      RUNPOD_MCP_CONFIRM: "never",
+      RUNPOD_MCP_READ_ONLY: "true",
+      RUNPOD_MCP_MAX_TOTAL_HOURLY_COST: "10",
+      RUNPOD_MCP_MAX_GPU_COUNT: "2",
+      RUNPOD_MCP_MAX_WORKERS: "4",
+      RUNPOD_MCP_ALLOWED_DATA_CENTERS: "US-KS-2,EU-RO-1",
+      RUNPOD_MCP_TOOLSETS: "catalog,pods",
+      RUNPOD_MCP_EXCLUDE_TOOLS: "terminate_pod",
+    },
+  );
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.policy, {
+    readOnly: true,
+    confirm: "destructive",
+    maxHourlyCost: 2.5,
+    maxTotalHourlyCost: 10,
+    maxGpuCount: 2,
+    maxWorkers: 4,
+    allowedGpuTypes: ["RTX 4090", "NVIDIA A40"],
+    allowedDataCenters: ["US-KS-2", "EU-RO-1"],
+  });
+  assert.deepEqual(result.config.selection, {
+    toolsets: ["catalog", "pods"],
+    excludeTools: ["terminate_pod"],
+  });
+});
+
+Deno.test("loadConfig() rejects bad guardrail values naming flag and env var", () => {
+  const errors = errorsOf(loadConfig(
+    { confirm: "sometimes", maxHourlyCost: "-1", maxGpuCount: "1.5", allowedDataCenters: " , " },
+    { RUNPOD_API_KEY: KEY },
+  ));
+  assert.equal(errors.length, 4);
+  assert.match(
+    errors.join("\n"),
+    /--confirm \(env RUNPOD_MCP_CONFIRM\): "sometimes" is not one of never/,
+  );
+  assert.match(errors.join("\n"), /--max-hourly-cost \(env RUNPOD_MCP_MAX_HOURLY_COST\)/);
+  assert.match(
+    errors.join("\n"),
+    /--max-gpu-count \(env RUNPOD_MCP_MAX_GPU_COUNT\): "1.5" must be a whole number/,
+  );
+  assert.match(errors.join("\n"), /--allowed-data-centers/);
+});
+
+Deno.test("parseCli() refuses unknown toolsets and tools, and a selection that leaves nothing", () => {
+  const badSet = parseCli(["--sandbox", "--toolsets", "pods,gpus"], {});
+  assert.equal(badSet.kind, "usage-error");
+  assert.match(
+    badSet.kind === "usage-error" ? badSet.errors[0] ?? "" : "",
+    /Unknown toolset gpus; toolsets are catalog, pods/,
+  );
+  const badTool = parseCli(["--sandbox", "--exclude-tools", "delete_everything"], {});
+  assert.match(
+    badTool.kind === "usage-error" ? badTool.errors[0] ?? "" : "",
+    /Unknown tool delete_everything/,
+  );
+  const empty = parseCli(["--sandbox", "--tools", "create_pod", "--read-only"], {});
+  assert.match(empty.kind === "usage-error" ? empty.errors[0] ?? "" : "", /leave none/);
 });

@@ -8,7 +8,7 @@
  */
 
 import type { PlannedRequest, RunpodClient, WriteGate } from "../runpod/mod.ts";
-import { issueToken, TOKEN_TTL_MS, verifyToken } from "./confirm.ts";
+import { issueToken, spendToken, TOKEN_TTL_MS, verifyToken } from "./confirm.ts";
 import { priceCatalog } from "./estimate.ts";
 import {
   assessRequest,
@@ -121,6 +121,8 @@ export function createCallGate(options: CallGateOptions): WriteGate {
             ? ""
             : verdict === "expired"
             ? " The token given has expired."
+            : verdict === "used"
+            ? " The token given was already used for one call; each confirmation covers one call."
             : " The token given does not match these arguments (any change needs a new confirmation).";
           throw new GuardStop(
             "confirm",
@@ -130,6 +132,7 @@ export function createCallGate(options: CallGateOptions): WriteGate {
             { confirmation_token: token, estimate },
           );
         }
+        spendToken(given, options.now());
       }
     }
     approved = true;

@@ -80,7 +80,19 @@ export async function issueToken(
 }
 
 /** Why a token was not accepted. */
-export type TokenVerdict = "ok" | "malformed" | "expired" | "mismatch";
+export type TokenVerdict = "ok" | "malformed" | "expired" | "mismatch" | "used";
+
+/** Tokens already spent, with their expiry (epoch s), so each confirms exactly one call. */
+const spent = new Map<string, number>();
+
+/**
+ * Marks a verified token as spent. A token confirms one call: repeating the same call needs a new
+ * confirmation, or a looping model could create the same pod twice.
+ */
+export function spendToken(token: string, now: number): void {
+  for (const [old, expires] of spent) if (expires < now / 1000) spent.delete(old);
+  spent.set(token.trim(), Number(token.split(".")[0]));
+}
 
 /**
  * Checks a token against the tool and the arguments of this call. `mismatch` covers a changed
@@ -105,5 +117,6 @@ export async function verifyToken(
     message(tool, expires, args),
   );
   if (!valid) return "mismatch";
-  return now / 1000 > expires ? "expired" : "ok";
+  if (now / 1000 > expires) return "expired";
+  return spent.has(token.trim()) ? "used" : "ok";
 }

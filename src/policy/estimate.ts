@@ -39,6 +39,13 @@ export function networkVolumeMonthlyCost(sizeGb: number, type: string): number {
   return Math.round(cost * 100) / 100;
 }
 
+// Pod storage list prices the server assumes (RunPod's pricing page, late 2026), USD per
+// GB-month. RunPod has no price API for storage; the bill is what RunPod charges.
+/** Container disk and pod volume while the pod runs. */
+export const POD_STORAGE_RUNNING_USD_PER_GB_MONTH = 0.10;
+/** Pod volume while the pod is stopped. */
+export const POD_VOLUME_STOPPED_USD_PER_GB_MONTH = 0.20;
+
 /** The catalog reads one call needs, each made at most once and only when needed. */
 export interface PriceCatalog {
   gpus(): Promise<GpuType[]>;

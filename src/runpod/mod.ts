@@ -12,6 +12,7 @@
  * @module
  */
 
+export * from "./billing.ts";
 export * from "./client.ts";
 export * from "./endpoints.ts";
 export * from "./errors.ts";

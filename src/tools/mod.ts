@@ -20,7 +20,9 @@ import {
 } from "./_define.ts";
 import { listGpuTypes } from "./catalog.ts";
 import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
+import { getBalanceTool, getBillingHistoryTool, getSpendSummaryTool } from "./billing.ts";
 import { errorToToolResult } from "./errors.ts";
+import { estimateCost } from "./estimate_cost.ts";
 import {
   cancelJobTool,
   getEndpointHealthTool,
@@ -103,6 +105,10 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   listRegistriesTool,
   createRegistryTool,
   deleteRegistryTool,
+  getBalanceTool,
+  getBillingHistoryTool,
+  getSpendSummaryTool,
+  estimateCost,
 ];
 
 /** What tools need from the outside world. */

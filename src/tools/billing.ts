@@ -1,0 +1,625 @@
+/**
+ * Money tools: the balance and how long it lasts, billed history per product, and what is
+ * burning money right now.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import {
+  endpointHourlyCosts,
+  HOURS_PER_MONTH,
+  networkVolumeMonthlyCost,
+  priceCatalog,
+  round4,
+} from "../policy/estimate.ts";
+import {
+  type AccountBalance,
+  BILLING_BUCKETS,
+  type BillingQuery,
+  getAccountBalance,
+  listBilling,
+  listNetworkVolumeBilling,
+  listPodBilling,
+  listServerlessBilling,
+} from "../runpod/billing.ts";
+import { listEndpoints } from "../runpod/endpoints.ts";
+import type { Pod } from "../runpod/schemas.ts";
+import { listNetworkVolumes } from "../runpod/storage.ts";
+import { defineTool, READ_ONLY, type ToolContext, ToolInputError } from "./_define.ts";
+import { idArg } from "./_args.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Balance, shared by get_balance and get_spend_summary
+
+/** Hours the balance lasts at `perHour` USD/hour; null when nothing burns or the rate is unknown. */
+export function runwayHours(balance: number, perHour: number | null): number | null {
+  if (perHour === null || perHour <= 0) return null;
+  return Math.max(0, Math.round((balance / perHour) * 10) / 10);
+}
+
+const balanceShape = {
+  balance_usd: z.number().describe("Credit balance, USD"),
+  billing_mode: z.string().nullable().describe(
+    "PREPAID or POSTPAID; null when only GraphQL answered",
+  ),
+  spend_per_hour_usd: z.number().nullable().describe(
+    "What RunPod charges now across running resources, USD/hour; null when unknown",
+  ),
+  spend_limit_usd: z.number().nullable().describe("Account spend limit, USD; null when none"),
+  runway_hours: z.number().nullable().describe(
+    "balance / spend per hour; null when nothing burns (no burn) or the rate is unknown",
+  ),
+  source: z.enum(["rest-v2", "graphql"]).describe("Which RunPod API gave the balance"),
+  note: z.string().nullable().describe("Why a figure is missing, if one is"),
+};
+
+type BalanceView = z.output<z.ZodObject<typeof balanceShape>>;
+
+function balanceView(b: AccountBalance): BalanceView {
+  return {
+    balance_usd: b.balance,
+    billing_mode: b.billingMode,
+    spend_per_hour_usd: b.spendPerHour,
+    spend_limit_usd: b.spendLimit,
+    runway_hours: runwayHours(b.balance, b.spendPerHour),
+    source: b.source,
+    note: b.note ?? null,
+  };
+}
+
+/** Reads the balance and works out the runway; both money tools call this. */
+export async function readBalance(ctx: ToolContext): Promise<BalanceView> {
+  return balanceView(await getAccountBalance(ctx.runpod, ctx.signal));
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function runwayText(hours: number | null, perHour: number | null): string {
+  if (perHour === null) return "runway unknown (no spend rate)";
+  if (hours === null) return "no burn";
+  return hours >= 48 ? `runway ~${(hours / 24).toFixed(1)} days` : `runway ~${hours} h`;
+}
+
+/** `get_balance`: credit, spend rate and runway. */
+export const getBalanceTool = defineTool({
+  name: "get_balance",
+  title: "Get account balance",
+  description:
+    "Shows the RunPod credit balance (USD), billing mode, what RunPod charges now (USD/hour), the spend limit and the runway in hours (balance / spend per hour). Use before starting paid work; call get_spend_summary to see which pods, endpoints and volumes make up the spend, or get_billing_history for past spend.",
+  toolset: "billing",
+  annotations: READ_ONLY,
+  input: {},
+  output: balanceShape,
+  async run(_args, ctx) {
+    const data = await readBalance(ctx);
+    const mode = data.billing_mode ? ` (${data.billing_mode})` : "";
+    const rate = data.spend_per_hour_usd === null
+      ? "spend rate unknown"
+      : `spending ${usd(data.spend_per_hour_usd)}/h`;
+    const limit = data.spend_limit_usd === null ? "" : `, spend limit ${usd(data.spend_limit_usd)}`;
+    return {
+      summary: `Balance ${usd(data.balance_usd)}${mode}, ${rate}, ${
+        runwayText(data.runway_hours, data.spend_per_hour_usd)
+      }${limit}. Source: ${data.source}.${data.note ? ` Note: ${data.note}.` : ""}`,
+      data,
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Billing history
+
+const PRODUCTS = ["all", "pods", "serverless", "network_volumes"] as const;
+type Product = typeof PRODUCTS[number];
+
+/** Rows shown at most; totals still cover every record. */
+export const MAX_BILLING_ROWS = 200;
+
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+const timeArg = (example: string) =>
+  z.string().trim().regex(
+    ISO_TIME,
+    "use ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z, or a date, e.g. 2026-11-01",
+  ).describe(example);
+
+const partsShape = {
+  gpu_usd: z.number().optional(),
+  cpu_usd: z.number().optional(),
+  disk_usd: z.number().optional(),
+  fee_usd: z.number().optional().describe("Serverless platform fee"),
+  standard_usd: z.number().optional().describe("STANDARD network volume storage"),
+  high_performance_usd: z.number().optional().describe("HIGH_PERFORMANCE network volume storage"),
+  pods_usd: z.number().optional(),
+  serverless_usd: z.number().optional().describe("The account's own serverless endpoints"),
+  network_volumes_usd: z.number().optional(),
+  public_endpoints_usd: z.number().optional().describe("RunPod's public endpoints"),
+  clusters_usd: z.number().optional().describe("Instant Clusters"),
+};
+
+const billingRowShape = {
+  start: z.string().describe("Bucket start, RFC 3339, inclusive"),
+  end: z.string().describe("Bucket end, RFC 3339, exclusive"),
+  resource_id: z.string().optional().describe("Pod, endpoint or volume id (not for product all)"),
+  total_usd: z.number(),
+  ...partsShape,
+};
+
+type BillingRow = z.output<z.ZodObject<typeof billingRowShape>>;
+type Parts = z.output<z.ZodObject<typeof partsShape>>;
+
+const money = (n: number | undefined) => round4(n ?? 0);
+
+function aggregateParts(a: {
+  podGpuAmount?: number | undefined;
+  podCpuAmount?: number | undefined;
+  podDiskAmount?: number | undefined;
+  serverlessGpuAmount?: number | undefined;
+  serverlessCpuAmount?: number | undefined;
+  serverlessDiskAmount?: number | undefined;
+  serverlessFeeAmount?: number | undefined;
+  storageStandardAmount?: number | undefined;
+  storageHighPerformanceAmount?: number | undefined;
+  endpointAmount?: number | undefined;
+  clusterGpuAmount?: number | undefined;
+  clusterDiskAmount?: number | undefined;
+  clusterNetworkingAmount?: number | undefined;
+}): Parts {
+  const sum = (...xs: (number | undefined)[]) =>
+    round4(xs.reduce<number>((s, x) => s + (x ?? 0), 0));
+  return {
+    pods_usd: sum(a.podGpuAmount, a.podCpuAmount, a.podDiskAmount),
+    serverless_usd: sum(
+      a.serverlessGpuAmount,
+      a.serverlessCpuAmount,
+      a.serverlessDiskAmount,
+      a.serverlessFeeAmount,
+    ),
+    network_volumes_usd: sum(a.storageStandardAmount, a.storageHighPerformanceAmount),
+    public_endpoints_usd: money(a.endpointAmount),
+    clusters_usd: sum(a.clusterGpuAmount, a.clusterDiskAmount, a.clusterNetworkingAmount),
+  };
+}
+
+function computeParts(a: {
+  gpuAmount?: number | undefined;
+  cpuAmount?: number | undefined;
+  diskAmount?: number | undefined;
+}): Parts {
+  return {
+    gpu_usd: money(a.gpuAmount),
+    cpu_usd: money(a.cpuAmount),
+    disk_usd: money(a.diskAmount),
+  };
+}
+
+function volumeParts(a: {
+  standardAmount?: number | undefined;
+  highPerformanceAmount?: number | undefined;
+}): Parts {
+  return {
+    standard_usd: money(a.standardAmount),
+    high_performance_usd: money(a.highPerformanceAmount),
+  };
+}
+
+/** One product's history, already in rows: what every route reduces to. */
+interface History {
+  rows: BillingRow[];
+  totals: { total_usd: number } & Parts;
+  window: { start: string; end: string; bucket_size: string };
+}
+
+function parseTime(name: string, text: string): number {
+  const ms = Date.parse(text);
+  // Date.parse rolls 2026-02-30 over to March; a calendar date must exist as written.
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (Number.isNaN(ms) || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) {
+    throw new ToolInputError(`Cannot read billing history: ${name} ${text} is not a valid date`);
+  }
+  return ms;
+}
+
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+async function fetchHistory(
+  ctx: ToolContext,
+  product: Product,
+  query: BillingQuery,
+  resourceId: string | undefined,
+): Promise<History> {
+  const echo = (q: { startTime: string; endTime: string; bucketSize: string }) => ({
+    start: q.startTime,
+    end: q.endTime,
+    bucket_size: q.bucketSize,
+  });
+  const row = (r: { startTime: string; endTime: string }, total: number) => ({
+    start: r.startTime,
+    end: r.endTime,
+    total_usd: round4(total),
+  });
+  switch (product) {
+    case "all": {
+      const body = await listBilling(ctx.runpod, query, ctx.signal);
+      return {
+        rows: body.records.map((r) => ({ ...row(r, r.totalAmount), ...aggregateParts(r) })),
+        totals: {
+          total_usd: money(body.metadata.totals.totalAmount),
+          ...aggregateParts(body.metadata.totals),
+        },
+        window: echo(body.metadata.query),
+      };
+    }
+    case "pods": {
+      const body = await listPodBilling(
+        ctx.runpod,
+        { ...query, ...(resourceId ? { podId: resourceId } : {}) },
+        ctx.signal,
+      );
+      return {
+        rows: body.records.map((r) => ({
+          ...row(r, r.totalAmount),
+          resource_id: r.podId,
+          ...computeParts(r),
+        })),
+        totals: {
+          total_usd: money(body.metadata.totals.totalAmount),
+          ...computeParts(body.metadata.totals),
+        },
+        window: echo(body.metadata.query),
+      };
+    }
+    case "serverless": {
+      const body = await listServerlessBilling(
+        ctx.runpod,
+        { ...query, ...(resourceId ? { serverlessId: resourceId } : {}) },
+        ctx.signal,
+      );
+      const parts = (a: typeof body.metadata.totals) => ({
+        ...computeParts(a),
+        fee_usd: money(a.feeAmount),
+      });
+      return {
+        rows: body.records.map((r) => ({
+          ...row(r, r.totalAmount),
+          resource_id: r.serverlessId,
+          ...parts(r),
+        })),
+        totals: {
+          total_usd: money(body.metadata.totals.totalAmount),
+          ...parts(body.metadata.totals),
+        },
+        window: echo(body.metadata.query),
+      };
+    }
+    case "network_volumes": {
+      const body = await listNetworkVolumeBilling(
+        ctx.runpod,
+        { ...query, ...(resourceId ? { networkVolumeId: resourceId } : {}) },
+        ctx.signal,
+      );
+      return {
+        rows: body.records.map((r) => ({
+          ...row(r, r.totalAmount),
+          resource_id: r.networkVolumeId,
+          ...volumeParts(r),
+        })),
+        totals: {
+          total_usd: money(body.metadata.totals.totalAmount),
+          ...volumeParts(body.metadata.totals),
+        },
+        window: echo(body.metadata.query),
+      };
+    }
+  }
+}
+
+const PRODUCT_LABEL: Record<Product, string> = {
+  all: "Total",
+  pods: "Pod",
+  serverless: "Serverless",
+  network_volumes: "Network volume",
+};
+
+/** `get_billing_history`: what RunPod billed, bucketed, per product. */
+export const getBillingHistoryTool = defineTool({
+  name: "get_billing_history",
+  title: "Get billing history",
+  description:
+    "Shows what RunPod billed (USD) per time bucket: all products, or pods, serverless (your own endpoints) or network_volumes, optionally for one resource. Default: last 30 days by day. Rows are capped at 200; totals cover the whole window. For what burns money now call get_spend_summary; for the balance, get_balance.",
+  toolset: "billing",
+  annotations: READ_ONLY,
+  input: {
+    product: z.enum(PRODUCTS).default("all").describe(
+      "Which spend, e.g. pods; serverless is your own endpoints (not RunPod's public endpoints); all (default) splits each bucket by product",
+    ),
+    start_time: timeArg(
+      "Window start, ISO 8601, inclusive, snapped down to its bucket, e.g. 2026-11-01T00:00:00Z; default 30 days ago",
+    ).optional(),
+    end_time: timeArg(
+      "Window end, ISO 8601, exclusive, snapped up to its bucket, e.g. 2026-11-24T00:00:00Z; default now",
+    ).optional(),
+    last_n: z.number().int().min(1).max(1000).optional().describe(
+      "Instead of start/end: the last N buckets including the current one, e.g. 7 (with bucket_size day: the last 7 days)",
+    ),
+    bucket_size: z.enum(BILLING_BUCKETS).default("day").describe(
+      "Length of each row, e.g. hour; default day",
+    ),
+    resource_id: idArg(
+      "pod, endpoint or network volume id to filter on (needs product pods, serverless or network_volumes)",
+      "xedezhzb9la3ye",
+    ).optional(),
+  },
+  output: {
+    product: z.enum(PRODUCTS),
+    window: z.object({
+      start: z.string(),
+      end: z.string(),
+      bucket_size: z.string(),
+    }).describe("The window RunPod used, snapped to bucket boundaries"),
+    rows: z.array(z.object(billingRowShape)),
+    row_count: z.number().describe("Rows RunPod returned; more than rows.length when cut"),
+    truncated: z.boolean().describe("True when only the newest 200 rows are shown"),
+    totals: z.object({ total_usd: z.number(), ...partsShape }).describe(
+      "Over the whole window, USD",
+    ),
+  },
+  async run(args, ctx) {
+    const fail = (reason: string) => new ToolInputError(`Cannot read billing history: ${reason}`);
+    if (args.last_n !== undefined && (args.start_time || args.end_time)) {
+      throw fail("last_n cannot be combined with start_time or end_time; use one or the other");
+    }
+    if (args.resource_id && args.product === "all") {
+      throw fail("resource_id needs product pods, serverless or network_volumes");
+    }
+    const query: BillingQuery = { bucketSize: args.bucket_size };
+    const start = args.start_time ? parseTime("start_time", args.start_time) : undefined;
+    const end = args.end_time ? parseTime("end_time", args.end_time) : undefined;
+    if (start !== undefined && end !== undefined && start >= end) {
+      throw fail(`start_time ${args.start_time} is not before end_time ${args.end_time}`);
+    }
+    if (start !== undefined && end === undefined && start >= ctx.clock.now()) {
+      throw fail(`start_time ${args.start_time} is in the future; nothing is billed yet`);
+    }
+    if (start !== undefined) query.startTime = rfc3339(start);
+    if (end !== undefined) query.endTime = rfc3339(end);
+    if (args.last_n !== undefined) query.lastN = args.last_n;
+
+    const history = await fetchHistory(ctx, args.product, query, args.resource_id);
+    const rowCount = history.rows.length;
+    const truncated = rowCount > MAX_BILLING_ROWS;
+    const rows = truncated ? history.rows.slice(-MAX_BILLING_ROWS) : history.rows;
+
+    const { window, totals } = history;
+    const scope = args.resource_id ? ` for ${args.resource_id}` : "";
+    const lines = [
+      `${
+        PRODUCT_LABEL[args.product]
+      } spend${scope} ${window.start} → ${window.end} by ${window.bucket_size}: ${
+        usd(totals.total_usd)
+      } over ${rowCount} row(s).`,
+    ];
+    if (truncated) {
+      lines.push(
+        `Showing the newest ${MAX_BILLING_ROWS} of ${rowCount} rows; use a larger bucket_size or a shorter window for the rest.`,
+      );
+    }
+    if (args.product === "all") {
+      lines.push(
+        `Pods ${usd(totals.pods_usd ?? 0)}, serverless ${
+          usd(totals.serverless_usd ?? 0)
+        }, network volumes ${usd(totals.network_volumes_usd ?? 0)}, public endpoints ${
+          usd(totals.public_endpoints_usd ?? 0)
+        }, clusters ${usd(totals.clusters_usd ?? 0)}.`,
+      );
+    }
+    return {
+      summary: lines.join("\n"),
+      data: {
+        product: args.product,
+        window,
+        rows,
+        row_count: rowCount,
+        truncated,
+        totals,
+      },
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Spend summary
+
+/** GPU utilisation (%) under which a RUNNING pod counts as idle. */
+export const IDLE_GPU_UTIL_PERCENT = 5;
+
+const HOLDS_COMPUTE = new Set(["PROVISIONING", "STARTING", "RUNNING"]);
+const STOPPED = new Set(["EXITED", "ERROR"]);
+
+/** True when a RUNNING pod reports every GPU under {@linkcode IDLE_GPU_UTIL_PERCENT}. */
+export function isIdle(pod: Pod): boolean {
+  const gpus = pod.runtime?.gpus ?? [];
+  return pod.status === "RUNNING" && gpus.length > 0 &&
+    gpus.every((g) => g.util !== undefined && g.util < IDLE_GPU_UTIL_PERCENT);
+}
+
+const spendItemShape = {
+  kind: z.enum(["pod", "endpoint", "network_volume", "stopped_pod"]),
+  id: z.string(),
+  name: z.string(),
+  cost_per_hour_usd: z.number().nullable().describe(
+    "USD/hour it costs now; null when not priced (see note)",
+  ),
+  detail: z.string().describe("What it is, e.g. 1× NVIDIA GeForce RTX 4090, RUNNING"),
+  note: z.string().nullable().describe("A flag worth acting on, e.g. idle: consider stop_pod"),
+};
+
+type SpendItem = z.output<z.ZodObject<typeof spendItemShape>>;
+
+function podItem(pod: Pod): SpendItem {
+  const hw = pod.gpu
+    ? `${pod.gpu.count ?? 1}× ${pod.gpu.id}`
+    : pod.cpu
+    ? `${pod.cpu.vcpuCount} vCPU`
+    : "pod";
+  const utils = (pod.runtime?.gpus ?? []).map((g) => g.util).filter((u) => u !== undefined);
+  const idle = isIdle(pod);
+  return {
+    kind: "pod",
+    id: pod.id,
+    name: pod.name,
+    cost_per_hour_usd: pod.cost,
+    detail: `${hw}, ${pod.status}${
+      utils.length > 0 ? `, GPU util ${utils.map((u) => `${u}%`).join("/")}` : ""
+    }`,
+    note: idle ? "idle: consider stop_pod" : null,
+  };
+}
+
+function stoppedPodItem(pod: Pod): SpendItem {
+  const gb = pod.mounts.persistent?.size ?? 0;
+  return {
+    kind: "stopped_pod",
+    id: pod.id,
+    name: pod.name,
+    // RunPod publishes no price API for a stopped pod's volume disk, and the pricing module has
+    // no rate for it, so no figure is invented here.
+    cost_per_hour_usd: null,
+    detail: `${pod.status}, ${gb} GB pod volume`,
+    note:
+      "storage keeps billing while stopped (not priced here); terminate_pod ends it if the data is not needed",
+  };
+}
+
+/** `get_spend_summary`: what burns money now and how long the balance lasts. */
+export const getSpendSummaryTool = defineTool({
+  name: "get_spend_summary",
+  title: "Get spend summary",
+  description:
+    "Shows what is burning money now, in USD/hour: running pods (flags idle ones), endpoints with always-on workers (workers_min > 0), network volumes, and stopped pods whose volume keeps billing; then the total, the balance and the runway in hours. Figures are estimates from list prices. Act with stop_pod, update_endpoint (workers_min 0) or delete_network_volume.",
+  toolset: "billing",
+  annotations: READ_ONLY,
+  input: {},
+  output: {
+    items: z.array(z.object(spendItemShape)).describe("Dearest first"),
+    total_per_hour_usd: z.number().describe("Sum of the priced items, USD/hour (estimate)"),
+    pods_per_hour_usd: z.number(),
+    endpoints_per_hour_usd: z.number(),
+    network_volumes_per_hour_usd: z.number(),
+    unpriced_count: z.number().describe("Items that cost money but have no price here"),
+    idle_pod_ids: z.array(z.string()).describe("RUNNING pods with every GPU under 5% utilisation"),
+    balance_usd: z.number(),
+    runpod_spend_per_hour_usd: z.number().nullable().describe(
+      "What RunPod itself reports it charges now, USD/hour",
+    ),
+    runway_hours: z.number().nullable().describe(
+      "balance / the higher of total_per_hour_usd and RunPod's rate; null when nothing burns",
+    ),
+    balance_source: z.enum(["rest-v2", "graphql"]),
+  },
+  async run(_args, ctx) {
+    const [pods, endpoints, volumes, balance] = await Promise.all([
+      ctx.runpod.listPods(ctx.signal),
+      listEndpoints(ctx.runpod, ctx.signal),
+      listNetworkVolumes(ctx.runpod, ctx.signal),
+      readBalance(ctx),
+    ]);
+    const catalog = priceCatalog(ctx.runpod, ctx.signal);
+
+    const podItems = pods.filter((p) => HOLDS_COMPUTE.has(p.status)).map(podItem);
+    const stoppedItems = pods
+      .filter((p) => STOPPED.has(p.status) && (p.mounts.persistent?.size ?? 0) > 0)
+      .map(stoppedPodItem);
+    const endpointItems: SpendItem[] = [];
+    for (const ep of endpoints.filter((e) => e.workers.min > 0)) {
+      const { alwaysOn } = await endpointHourlyCosts(ep, catalog);
+      const hw = ep.gpu ? `GPU pools ${ep.gpu.pools.join(",")}` : "CPU";
+      endpointItems.push({
+        kind: "endpoint",
+        id: ep.id,
+        name: ep.name,
+        cost_per_hour_usd: alwaysOn,
+        detail: `${ep.workers.min} always-on worker(s), ${hw}`,
+        note: alwaysOn === null
+          ? "always-on workers bill but the catalog has no price for them"
+          : "always-on: update_endpoint with workers_min 0 stops the idle charge",
+      });
+    }
+    const volumeItems: SpendItem[] = volumes.map((v) => {
+      const monthly = networkVolumeMonthlyCost(v.size, v.type);
+      return {
+        kind: "network_volume",
+        id: v.id,
+        name: v.name,
+        cost_per_hour_usd: round4(monthly / HOURS_PER_MONTH),
+        detail: `${v.size} GB ${v.type} in ${v.dataCenter}, ~${usd(monthly)}/month`,
+        note: null,
+      };
+    });
+
+    const sum = (items: SpendItem[]) =>
+      round4(items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0));
+    const podsPerHour = sum(podItems);
+    const endpointsPerHour = sum(endpointItems);
+    const volumesPerHour = sum(volumeItems);
+    const total = round4(podsPerHour + endpointsPerHour + volumesPerHour);
+    const items = [...podItems, ...endpointItems, ...volumeItems, ...stoppedItems].sort((a, b) =>
+      (b.cost_per_hour_usd ?? -1) - (a.cost_per_hour_usd ?? -1)
+    );
+    const unpriced = items.filter((i) => i.cost_per_hour_usd === null).length;
+    const idle = podItems.filter((i) => i.note !== null).map((i) => i.id);
+    const burn = Math.max(total, balance.spend_per_hour_usd ?? 0);
+    const runway = runwayHours(balance.balance_usd, burn);
+
+    const lines: string[] = [];
+    const biggest = items[0];
+    if (total === 0 && unpriced === 0) {
+      lines.push("Nothing is burning money now: no running pods, always-on workers or volumes.");
+    } else {
+      lines.push(
+        `Burning ~${usd(total)}/h: pods ${usd(podsPerHour)}, always-on endpoints ${
+          usd(endpointsPerHour)
+        }, network volumes ${usd(volumesPerHour)}.`,
+      );
+      if (biggest && biggest.cost_per_hour_usd !== null && biggest.cost_per_hour_usd > 0) {
+        lines.push(
+          `Biggest: ${biggest.kind.replace("_", " ")} ${biggest.id} "${biggest.name}" at ${
+            usd(biggest.cost_per_hour_usd)
+          }/h.`,
+        );
+      }
+    }
+    if (idle.length > 0) lines.push(`Idle (GPU < 5%): ${idle.join(", ")}: consider stop_pod.`);
+    if (stoppedItems.length > 0) {
+      lines.push(
+        `${stoppedItems.length} stopped pod(s) keep a volume that still bills (not priced here).`,
+      );
+    }
+    lines.push(
+      `Balance ${usd(balance.balance_usd)}, ${runwayText(runway, burn)}.`,
+    );
+    return {
+      summary: lines.join("\n"),
+      data: {
+        items,
+        total_per_hour_usd: total,
+        pods_per_hour_usd: podsPerHour,
+        endpoints_per_hour_usd: endpointsPerHour,
+        network_volumes_per_hour_usd: volumesPerHour,
+        unpriced_count: unpriced,
+        idle_pod_ids: idle,
+        balance_usd: balance.balance_usd,
+        runpod_spend_per_hour_usd: balance.spend_per_hour_usd,
+        runway_hours: runway,
+        balance_source: balance.source,
+      },
+    };
+  },
+});

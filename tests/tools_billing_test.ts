@@ -1,0 +1,552 @@
+import assert from "node:assert/strict";
+import type { CallToolResult } from "../src/deps.ts";
+import {
+  endpointHourlyCosts,
+  HOURS_PER_MONTH,
+  networkVolumeMonthlyCost,
+  type PriceCatalog,
+  round4,
+} from "../src/policy/estimate.ts";
+import type { CpuType, GpuType } from "../src/runpod/schemas.ts";
+import {
+  getBalanceTool,
+  getBillingHistoryTool,
+  getSpendSummaryTool,
+} from "../src/tools/billing.ts";
+import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+import { requireContract } from "./_openapi.ts";
+
+const BILLING_TOOLS = [getBalanceTool, getBillingHistoryTool, getSpendSummaryTool];
+
+const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }";
+const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+const TRAINER = {
+  name: "llama-trainer",
+  image: IMAGE,
+  gpu: { id: "NVIDIA GeForce RTX 4090", count: 2 },
+  disk: 50,
+};
+const HOUR = 3_600_000;
+
+interface Balance {
+  balance_usd: number;
+  billing_mode: string | null;
+  spend_per_hour_usd: number | null;
+  spend_limit_usd: number | null;
+  runway_hours: number | null;
+  source: string;
+  note: string | null;
+}
+
+interface Row {
+  start: string;
+  end: string;
+  resource_id?: string;
+  total_usd: number;
+  [part: string]: unknown;
+}
+
+interface History {
+  product: string;
+  window: { start: string; end: string; bucket_size: string };
+  rows: Row[];
+  row_count: number;
+  truncated: boolean;
+  totals: { total_usd: number; [part: string]: number };
+}
+
+interface PodRecord {
+  startTime: string;
+  endTime: string;
+  podId: string;
+  totalAmount: number;
+  gpuAmount: number;
+  cpuAmount: number;
+  diskAmount: number;
+}
+
+interface Item {
+  kind: string;
+  id: string;
+  name: string;
+  cost_per_hour_usd: number | null;
+  detail: string;
+  note: string | null;
+}
+
+interface Summary {
+  items: Item[];
+  total_per_hour_usd: number;
+  pods_per_hour_usd: number;
+  endpoints_per_hour_usd: number;
+  network_volumes_per_hour_usd: number;
+  unpriced_count: number;
+  idle_pod_ids: string[];
+  balance_usd: number;
+  runpod_spend_per_hour_usd: number | null;
+  runway_hours: number | null;
+  balance_source: string;
+}
+
+function harness(options: { balance?: number; apiKey?: string } = {}): Promise<Harness> {
+  return startHarness({
+    server: { tools: BILLING_TOOLS },
+    simulator: { balance: options.balance ?? 100 },
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
+}
+
+function routes(h: Harness): string[] {
+  return h.sim.requests.map((r) => `${r.method} ${r.path}`);
+}
+
+function errorText(result: CallToolResult): string {
+  assert.equal(result.isError, true, `expected an error, got ${textOf(result)}`);
+  return textOf(result);
+}
+
+async function rest(h: Harness, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** The simulator's own answer to GraphQL `myself`, as a second client would read it. */
+async function myself(h: Harness) {
+  const { json } = await rest(h, "POST", "/graphql", { query: MYSELF_QUERY });
+  return json.data.myself as {
+    clientBalance: number;
+    currentSpendPerHr: number;
+    spendLimit: number;
+  };
+}
+
+async function runningPod(h: Harness, body: Record<string, unknown> = TRAINER) {
+  const pod = await seedPod(h, body);
+  h.sim.advance(60_000); // past PROVISIONING (20 s) and STARTING (30 s)
+  return pod;
+}
+
+// ---------------------------------------------------------------------------------------------
+// get_balance
+
+Deno.test("get_balance tries the v2 balance route, falls back to GraphQL myself and says so", async () => {
+  await using h = await harness();
+  const data = dataOf<Balance>(await h.call("get_balance"));
+
+  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.equal(h.sim.requests[0]?.status, 404);
+  assert.deepEqual(h.sim.requests[1]?.body, { query: MYSELF_QUERY });
+  assert.deepEqual(data, {
+    balance_usd: 100,
+    billing_mode: null,
+    spend_per_hour_usd: 0,
+    spend_limit_usd: 80,
+    runway_hours: null,
+    source: "graphql",
+    note: null,
+  });
+  const text = textOf(await h.call("get_balance"));
+  assert.match(text, /Balance \$100\.00, spending \$0\.00\/h, no burn, spend limit \$80\.00/);
+  assert.match(text, /Source: graphql/);
+});
+
+Deno.test("get_balance falls back to GraphQL when the key lacks the v2 billing scope (403)", async () => {
+  await using h = await harness();
+  h.sim.injectFault({ kind: "status", status: 403, match: { path: "/v2/billing/balance" } });
+  const data = dataOf<Balance>(await h.call("get_balance"));
+  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.equal(h.sim.requests[0]?.status, 403);
+  assert.equal(data.source, "graphql");
+  assert.equal(data.balance_usd, 100);
+});
+
+Deno.test("get_balance works out the runway from the balance and the spend rate", async () => {
+  await using h = await harness();
+  await runningPod(h);
+  h.sim.advance(2 * HOUR);
+  const me = await myself(h);
+  h.sim.clearRequests();
+
+  const data = dataOf<Balance>(await h.call("get_balance"));
+  assert.ok(me.currentSpendPerHr > 0);
+  assert.ok(me.clientBalance < 100);
+  assert.equal(data.balance_usd, me.clientBalance);
+  assert.equal(data.spend_per_hour_usd, me.currentSpendPerHr);
+  assert.equal(
+    data.runway_hours,
+    Math.round((me.clientBalance / me.currentSpendPerHr) * 10) / 10,
+  );
+  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+});
+
+Deno.test("get_balance uses the v2 route when it answers and still reads the spend rate from GraphQL", async () => {
+  await using h = await harness();
+  await runningPod(h);
+  const me = await myself(h);
+  h.sim.clearRequests();
+  h.sim.injectFault({
+    kind: "status",
+    status: 200,
+    body: { balanceAmount: 42.18, billingMode: "PREPAID" },
+    match: { method: "GET", path: "/v2/billing/balance" },
+  });
+
+  const result = await h.call("get_balance");
+  const data = dataOf<Balance>(result);
+  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.equal(h.sim.requests[0]?.status, 200);
+  assert.deepEqual(data, {
+    balance_usd: 42.18,
+    billing_mode: "PREPAID",
+    spend_per_hour_usd: me.currentSpendPerHr,
+    spend_limit_usd: 80,
+    runway_hours: Math.round((42.18 / me.currentSpendPerHr) * 10) / 10,
+    source: "rest-v2",
+    note: null,
+  });
+  assert.match(textOf(result), /Balance \$42\.18 \(PREPAID\)/);
+  assert.match(textOf(result), /Source: rest-v2/);
+});
+
+Deno.test("get_balance keeps the v2 balance when GraphQL fails, and says the rate is unknown", async () => {
+  await using h = await harness();
+  h.sim.injectFault({
+    kind: "status",
+    status: 200,
+    body: { balanceAmount: 12.5, billingMode: "POSTPAID" },
+    match: { path: "/v2/billing/balance" },
+  });
+  h.sim.injectFault({ kind: "status", status: 400, match: { path: "/graphql" } });
+
+  const result = await h.call("get_balance");
+  const data = dataOf<Balance>(result);
+  assert.equal(data.balance_usd, 12.5);
+  assert.equal(data.spend_per_hour_usd, null);
+  assert.equal(data.runway_hours, null);
+  assert.match(data.note ?? "", /spend rate unavailable: GraphQL myself failed/);
+  assert.match(textOf(result), /spend rate unknown, runway unknown/);
+});
+
+Deno.test("get_balance reports a rejected key: 401 on REST, or GraphQL myself null", async () => {
+  {
+    await using h = await harness({ apiKey: "rpa_WRONGKEY0123456789abcdefXYZ" });
+    const text = errorText(await h.call("get_balance"));
+    assert.match(text, /401 .*check RUNPOD_API_KEY/);
+    assert.deepEqual(routes(h), ["GET /v2/billing/balance"]);
+    assert.ok(!text.includes("WRONGKEY"));
+  }
+  {
+    await using h = await harness();
+    h.sim.injectFault({
+      kind: "status",
+      status: 200,
+      body: { data: { myself: null } },
+      match: { path: "/graphql" },
+    });
+    const text = errorText(await h.call("get_balance"));
+    assert.match(text, /401 on POST \/graphql.*check RUNPOD_API_KEY/);
+    assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// get_billing_history
+
+Deno.test("get_billing_history reads pod spend by hour and matches what RunPod billed", async () => {
+  await using h = await harness();
+  const pod = await runningPod(h);
+  const other = await runningPod(h, {
+    ...TRAINER,
+    name: "notebook",
+    gpu: { ...TRAINER.gpu, count: 1 },
+  });
+  h.sim.advance(3 * HOUR);
+  const expected = (await rest(h, "GET", "/v2/billing/pods?bucketSize=hour")).json;
+  h.sim.clearRequests();
+
+  const data = dataOf<History>(
+    await h.call("get_billing_history", { product: "pods", bucket_size: "hour" }),
+  );
+  assert.deepEqual(routes(h), ["GET /v2/billing/pods"]);
+  assert.deepEqual(h.sim.requests[0]?.query, { bucketSize: "hour" });
+
+  assert.equal(data.rows.length, expected.records.length);
+  assert.ok(data.rows.length >= 8, "two pods over 3+ hours span at least 4 buckets each");
+  assert.deepEqual(
+    data.rows,
+    (expected.records as PodRecord[]).map((r) => ({
+      start: r.startTime,
+      end: r.endTime,
+      resource_id: r.podId,
+      total_usd: round4(r.totalAmount),
+      gpu_usd: round4(r.gpuAmount),
+      cpu_usd: round4(r.cpuAmount),
+      disk_usd: round4(r.diskAmount),
+    })),
+  );
+  assert.deepEqual(new Set(data.rows.map((r) => r.resource_id)), new Set([pod.id, other.id]));
+  assert.equal(data.totals.total_usd, round4(expected.metadata.totals.totalAmount));
+  const rowSum = data.rows.reduce((s, r) => s + r.total_usd, 0);
+  assert.ok(Math.abs(rowSum - data.totals.total_usd) < 0.001);
+  // What was billed is what the balance lost.
+  assert.ok(Math.abs(100 - h.sim.state.balance - data.totals.total_usd) < 0.001);
+  assert.equal(data.window.bucket_size, "hour");
+  assert.equal(data.truncated, false);
+});
+
+Deno.test("get_billing_history sends each product to its own route and filter", async () => {
+  await using h = await harness();
+  const pod = await runningPod(h);
+  const ep = await rest(h, "POST", "/v2/serverless", {
+    name: "always-on",
+    type: "QUEUE",
+    image: IMAGE,
+    gpu: { pools: ["ADA_24"] },
+    workers: { min: 1, max: 2 },
+    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+  });
+  assert.equal(ep.status, 201);
+  const vol = await rest(h, "POST", "/v2/network-volumes", {
+    name: "models",
+    size: 50,
+    dataCenter: "US-KS-2",
+  });
+  h.sim.advance(2 * HOUR);
+  h.sim.clearRequests();
+
+  const pods = dataOf<History>(
+    await h.call("get_billing_history", { product: "pods", resource_id: pod.id, last_n: 3 }),
+  );
+  const serverless = dataOf<History>(
+    await h.call("get_billing_history", { product: "serverless", resource_id: ep.json.id }),
+  );
+  const volumes = dataOf<History>(
+    await h.call("get_billing_history", {
+      product: "network_volumes",
+      resource_id: vol.json.id,
+      start_time: "2026-11-01",
+      end_time: "2026-11-25T00:00:00+00:00",
+    }),
+  );
+  const all = dataOf<History>(await h.call("get_billing_history", { bucket_size: "week" }));
+
+  assert.deepEqual(
+    h.sim.requests.map((r) => [r.path, r.query]),
+    [
+      ["/v2/billing/pods", { bucketSize: "day", lastN: "3", podId: pod.id }],
+      ["/v2/billing/serverless", { bucketSize: "day", serverlessId: ep.json.id }],
+      ["/v2/billing/network-volumes", {
+        startTime: "2026-11-01T00:00:00Z",
+        endTime: "2026-11-25T00:00:00Z",
+        bucketSize: "day",
+        networkVolumeId: vol.json.id,
+      }],
+      ["/v2/billing", { bucketSize: "week" }],
+    ],
+  );
+  assert.ok(h.sim.requests.every((r) => r.status === 200));
+
+  assert.ok(pods.rows.length > 0 && pods.rows.every((r) => r.resource_id === pod.id));
+  assert.ok(serverless.totals.total_usd > 0);
+  assert.ok(serverless.rows.every((r) => r.resource_id === ep.json.id && "fee_usd" in r));
+  assert.deepEqual(volumes.rows, []); // the simulator accrues no volume spend
+  assert.deepEqual(volumes.totals, { total_usd: 0, standard_usd: 0, high_performance_usd: 0 });
+
+  // The aggregate splits by product, and the parts add up to the total.
+  const t = all.totals;
+  assert.equal(t.pods_usd, pods.totals.total_usd);
+  assert.equal(t.serverless_usd, serverless.totals.total_usd);
+  assert.equal(t.public_endpoints_usd, 0);
+  assert.ok(
+    Math.abs(t.total_usd - (t.pods_usd! + t.serverless_usd! + t.network_volumes_usd!)) < 0.001,
+  );
+  assert.equal(all.window.bucket_size, "week");
+  assert.ok(all.rows.every((r) => r.resource_id === undefined));
+});
+
+Deno.test("get_billing_history shows the newest 200 rows and says it cut the rest", async () => {
+  await using h = await harness({ balance: 10_000 });
+  await runningPod(h);
+  h.sim.advance(10 * 24 * HOUR);
+  h.sim.clearRequests();
+
+  const result = await h.call("get_billing_history", {
+    product: "pods",
+    bucket_size: "hour",
+    last_n: 300,
+  });
+  const data = dataOf<History>(result);
+  assert.equal(data.truncated, true);
+  assert.ok(data.row_count > 200);
+  assert.equal(data.rows.length, 200);
+  const expected = (await rest(h, "GET", "/v2/billing/pods?bucketSize=hour&lastN=300")).json;
+  assert.equal(data.row_count, expected.records.length);
+  assert.equal(data.rows.at(-1)?.start, expected.records.at(-1).startTime);
+  assert.equal(data.totals.total_usd, round4(expected.metadata.totals.totalAmount));
+  assert.match(textOf(result), /Showing the newest 200 of \d+ rows/);
+});
+
+Deno.test("get_billing_history refuses bad time ranges and filters before sending anything", async () => {
+  await using h = await harness();
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { start_time: "2026-11-20T00:00:00Z", end_time: "2026-11-10T00:00:00Z" },
+      /Cannot read billing history: start_time .* is not before end_time/,
+    ],
+    [
+      { start_time: "2026-11-10T00:00:00Z", end_time: "2026-11-10T00:00:00Z" },
+      /is not before end_time/,
+    ],
+    [{ start_time: "2026-11-01", last_n: 3 }, /last_n cannot be combined with start_time/],
+    [{ start_time: "2027-01-01T00:00:00Z" }, /is in the future/],
+    [{ start_time: "last tuesday" }, /ISO 8601/],
+    [{ end_time: "2026-11-10T12:00:00" }, /ISO 8601 with a time zone/],
+    [{ start_time: "2026-13-45" }, /not a valid date/],
+    [{ start_time: "2026-02-30T00:00:00Z" }, /2026-02-30T00:00:00Z is not a valid date/],
+    [{ resource_id: "abc123" }, /resource_id needs product pods, serverless or network_volumes/],
+    [{ product: "pods", resource_id: "../pods" }, /only letters, digits/],
+    [{ bucket_size: "minute" }, /bucket_size|Invalid/],
+    [{ last_n: 0 }, /last_n|Too small|>=1/],
+  ];
+  for (const [args, pattern] of cases) {
+    const text = errorText(await h.call("get_billing_history", args));
+    assert.match(text, pattern, JSON.stringify(args));
+  }
+  assert.deepEqual(h.sim.requests, []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// get_spend_summary
+
+async function restCatalog(h: Harness): Promise<PriceCatalog> {
+  const gpus = (await rest(h, "GET", "/v2/catalog/gpus")).json.gpus as GpuType[];
+  const cpus = (await rest(h, "GET", "/v2/catalog/cpus")).json.cpus as CpuType[];
+  return { gpus: () => Promise.resolve(gpus), cpus: () => Promise.resolve(cpus) };
+}
+
+Deno.test("get_spend_summary lists what burns money now, flags the idle pod and adds it up", async (t) => {
+  await using h = await harness();
+  const idle = await runningPod(h);
+  const busy = await runningPod(h, { ...TRAINER, name: "busy", gpu: { ...TRAINER.gpu, count: 1 } });
+  const stopped = await runningPod(h, {
+    ...TRAINER,
+    name: "parked",
+    gpu: { ...TRAINER.gpu, count: 1 },
+    mounts: { persistent: { size: 100, path: "/workspace" } },
+  });
+  assert.equal(
+    (await rest(h, "POST", `/v2/pods/${stopped.id}/action`, { action: "stop" })).status,
+    200,
+  );
+  const endpointBody = {
+    name: "always-on",
+    type: "QUEUE",
+    image: IMAGE,
+    gpu: { pools: ["ADA_24"] },
+    workers: { min: 1, max: 3 },
+    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+  };
+  const contract = await requireContract(t);
+  if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/serverless", endpointBody), []);
+  const ep = (await rest(h, "POST", "/v2/serverless", endpointBody)).json;
+  await rest(h, "POST", "/v2/serverless", {
+    ...endpointBody,
+    name: "scale-to-zero",
+    workers: { min: 0, max: 3 },
+  });
+  const vol = (await rest(h, "POST", "/v2/network-volumes", {
+    name: "models",
+    size: 200,
+    dataCenter: "US-KS-2",
+  })).json;
+  h.sim.advance(30 * 60_000);
+
+  // The simulator reports 0 % on every GPU, so the busy pod's utilisation is scripted: the
+  // simulator's own pod list, answered once with one GPU at 87 %.
+  const listing = (await rest(h, "GET", "/v2/pods")).json;
+  for (const p of listing.pods) if (p.id === busy.id) p.runtime.gpus[0].util = 87;
+  h.sim.injectFault({ kind: "status", status: 200, body: listing, match: { path: "/v2/pods" } });
+  const catalog = await restCatalog(h);
+  const me = await myself(h);
+  h.sim.clearRequests();
+
+  const result = await h.call("get_spend_summary");
+  const data = dataOf<Summary>(result);
+
+  assert.deepEqual(routes(h).sort(), [
+    "GET /v2/billing/balance",
+    "GET /v2/catalog/gpus",
+    "GET /v2/network-volumes",
+    "GET /v2/pods",
+    "GET /v2/serverless",
+    "POST /graphql",
+  ]);
+
+  const podCost = (id: string) => listing.pods.find((p: { id: string }) => p.id === id).cost;
+  const { alwaysOn } = await endpointHourlyCosts(ep, catalog);
+  const volumePerHour = round4(networkVolumeMonthlyCost(200, "STANDARD") / HOURS_PER_MONTH);
+  const byId = new Map(data.items.map((i) => [i.id, i]));
+
+  assert.equal(byId.get(idle.id)?.cost_per_hour_usd, podCost(idle.id));
+  assert.equal(byId.get(idle.id)?.note, "idle: consider stop_pod");
+  assert.equal(byId.get(busy.id)?.note, null);
+  assert.match(byId.get(busy.id)?.detail ?? "", /GPU util 87%/);
+  assert.deepEqual(data.idle_pod_ids, [idle.id]);
+
+  assert.equal(byId.get(ep.id)?.kind, "endpoint");
+  assert.equal(byId.get(ep.id)?.cost_per_hour_usd, alwaysOn);
+  assert.ok(alwaysOn !== null && alwaysOn > 0);
+  assert.ok(!data.items.some((i) => i.name === "scale-to-zero"));
+
+  assert.equal(byId.get(vol.id)?.cost_per_hour_usd, volumePerHour);
+  assert.equal(byId.get(stopped.id)?.kind, "stopped_pod");
+  assert.equal(byId.get(stopped.id)?.cost_per_hour_usd, null);
+  assert.match(byId.get(stopped.id)?.note ?? "", /storage keeps billing/);
+  assert.equal(data.unpriced_count, 1);
+  assert.equal(data.items.length, 5);
+
+  // Totals add up, per group and overall.
+  assert.equal(data.pods_per_hour_usd, round4(podCost(idle.id) + podCost(busy.id)));
+  assert.equal(data.endpoints_per_hour_usd, alwaysOn);
+  assert.equal(data.network_volumes_per_hour_usd, volumePerHour);
+  assert.equal(
+    data.total_per_hour_usd,
+    round4(
+      data.pods_per_hour_usd + data.endpoints_per_hour_usd + data.network_volumes_per_hour_usd,
+    ),
+  );
+  const itemSum = data.items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0);
+  assert.ok(Math.abs(itemSum - data.total_per_hour_usd) < 0.0005);
+
+  // Dearest first; the summary names the biggest item.
+  const costs = data.items.map((i) => i.cost_per_hour_usd ?? -1);
+  assert.deepEqual(costs, [...costs].sort((a, b) => b - a));
+  assert.equal(data.items[0]?.id, idle.id);
+  assert.match(textOf(result), new RegExp(`Biggest: pod ${idle.id} "llama-trainer"`));
+  assert.match(textOf(result), new RegExp(`Idle \\(GPU < 5%\\): ${idle.id}: consider stop_pod`));
+
+  // Balance and runway come from the same logic as get_balance.
+  assert.equal(data.balance_usd, me.clientBalance);
+  assert.equal(data.runpod_spend_per_hour_usd, me.currentSpendPerHr);
+  assert.equal(data.balance_source, "graphql");
+  const burn = Math.max(data.total_per_hour_usd, me.currentSpendPerHr);
+  assert.equal(data.runway_hours, Math.round((me.clientBalance / burn) * 10) / 10);
+});
+
+Deno.test("get_spend_summary on an account with nothing running says so and reads no prices", async () => {
+  await using h = await harness();
+  const data = dataOf<Summary>(await h.call("get_spend_summary"));
+  assert.deepEqual(data.items, []);
+  assert.equal(data.total_per_hour_usd, 0);
+  assert.equal(data.runway_hours, null);
+  assert.ok(!routes(h).includes("GET /v2/catalog/gpus"));
+  assert.match(
+    textOf(await h.call("get_spend_summary")),
+    /Nothing is burning money now.*\n.*no burn/,
+  );
+});
