@@ -66,7 +66,8 @@ export function serverInstructions(sandbox: boolean): string {
     "runpod-mcp manages a RunPod GPU cloud account: find and price GPUs, create pods, wait until they are ready, read their logs, and stop or terminate them; deploy serverless endpoints and run jobs; manage templates, network volumes and registry credentials.",
     mode,
     "Start with list_gpu_types (prices in USD per GPU-hour, stock with available_only=true) and list_pods (what is running and what it costs). After create_pod or start_pod, call wait_for_pod.",
-    "Before any action that starts billing, tell the user the hourly cost and get their agreement. Stop or terminate what is no longer needed.",
+    "Before any action that starts billing, tell the user the hourly cost and get their agreement (estimate_cost helps). Stop or terminate what is no longer needed; get_spend_summary shows what burns money now.",
+    "The server enforces guardrails: a call may be refused by a spend cap, or answer 'Confirmation needed' with a confirmation_token. Then tell the user what will happen and the cost, and repeat the call with the token only if they agree. dry_run=true shows the exact request without sending it.",
   ].join("\n");
 }
 

@@ -59,3 +59,37 @@ Deno.test("main.ts prints --version and --help on stdout and exits 0", async () 
     assert.ok(help.stdout.includes(word), word);
   }
 });
+
+Deno.test("main.ts applies --read-only, --toolsets and caps from the command line", async () => {
+  const flags = await compilePermissionFlags();
+  await using server = await spawnServer([
+    "run",
+    ...flags,
+    "main.ts",
+    "--sandbox",
+    "--toolsets",
+    "catalog,pods",
+    "--read-only",
+  ]);
+  const names = (await server.client.listTools()).tools.map((t) => t.name);
+  assert.deepEqual(names, [
+    "list_gpu_types",
+    "list_data_centers",
+    "list_cpu_types",
+    "list_pods",
+    "get_pod",
+    "wait_for_pod",
+    "get_pod_logs",
+  ]);
+
+  await using capped = await spawnServer(
+    ["run", ...flags, "main.ts", "--sandbox", "--max-hourly-cost", "0.05"],
+    { RUNPOD_MCP_CONFIRM: "never" },
+  );
+  const refused = await capped.client.callTool({
+    name: "create_pod",
+    arguments: { name: "x", image: "ubuntu:24.04", gpu_type: "RTX 4090" },
+  });
+  assert.equal(refused.isError, true);
+  assert.match(JSON.stringify(refused.content), /above the per-resource cap of \$0\.05\/h/);
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { selectTools, type ToolSelection } from "../src/tools/mod.ts";
 import { startHarness } from "./_harness.ts";
 import { currentToolTable, renderToolTable, tableCells, withToolTable } from "./_tool_table.ts";
 
@@ -47,5 +48,43 @@ Deno.test("README tool table matches the registry", async () => {
     tableCells(current),
     tableCells(renderToolTable()),
     "README's tool table is stale: run `deno task snapshots`",
+  );
+});
+
+const SELECTIONS = new URL("./__snapshots__/toolsets.json", import.meta.url);
+
+Deno.test("tools/list for several --toolsets, --tools, --exclude-tools and --read-only choices", async () => {
+  const choices: Record<string, ToolSelection> = {
+    "--toolsets catalog": { toolsets: ["catalog"] },
+    "--toolsets pods --exclude-tools terminate_pod": {
+      toolsets: ["pods"],
+      excludeTools: ["terminate_pod"],
+    },
+    "--toolsets billing --tools list_pods,get_pod": {
+      toolsets: ["billing"],
+      tools: ["list_pods", "get_pod"],
+    },
+    "--read-only": { readOnly: true },
+    "--read-only --toolsets serverless": { readOnly: true, toolsets: ["serverless"] },
+  };
+  const listed: Record<string, string[]> = {};
+  for (const [label, selection] of Object.entries(choices)) {
+    await using h = await startHarness({ server: { tools: selectTools(selection) } });
+    listed[label] = (await h.client.listTools()).tools.map((t) => t.name);
+  }
+  const actual = JSON.stringify(listed, null, 2) + "\n";
+  if (UPDATE) {
+    await Deno.writeTextFile(SELECTIONS, actual);
+    return;
+  }
+  const expected = await readOrUndefined(SELECTIONS);
+  assert.ok(
+    expected !== undefined,
+    "tests/__snapshots__/toolsets.json is missing: run `deno task snapshots`",
+  );
+  assert.equal(
+    actual,
+    expected,
+    "Tool selection changed: review, run `deno task snapshots`, commit",
   );
 });

@@ -119,6 +119,8 @@ export function createCallGate(options: CallGateOptions): WriteGate {
           const token = await issueToken(tool, args, options.now());
           const why = verdict === "missing"
             ? ""
+            : verdict === "malformed"
+            ? " The token given is not one this server issued."
             : verdict === "expired"
             ? " The token given has expired."
             : verdict === "used"

@@ -48,9 +48,10 @@ export function canonicalArgs(args: Record<string, unknown>): string {
 function message(
   tool: string,
   expires: number,
+  nonce: string,
   args: Record<string, unknown>,
 ): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`${tool}\n${expires}\n${canonicalArgs(args)}`);
+  return new TextEncoder().encode(`${tool}\n${expires}\n${nonce}\n${canonicalArgs(args)}`);
 }
 
 function toBase64Url(bytes: ArrayBuffer): string {
@@ -75,8 +76,14 @@ export async function issueToken(
   now: number,
 ): Promise<string> {
   const expires = Math.floor((now + TOKEN_TTL_MS) / 1000);
-  const signature = await crypto.subtle.sign("HMAC", await key(), message(tool, expires, args));
-  return `${expires}.${toBase64Url(signature)}`;
+  // A random nonce makes every issued token unique, so a spent token never blocks a fresh one.
+  const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(9)).buffer);
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    await key(),
+    message(tool, expires, nonce, args),
+  );
+  return `${expires}.${nonce}.${toBase64Url(signature)}`;
 }
 
 /** Why a token was not accepted. */
@@ -104,17 +111,17 @@ export async function verifyToken(
   args: Record<string, unknown>,
   now: number,
 ): Promise<TokenVerdict> {
-  const match = /^(\d{9,12})\.([A-Za-z0-9_-]{20,100})$/.exec(token.trim());
+  const match = /^(\d{9,12})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{20,100})$/.exec(token.trim());
   if (!match) return "malformed";
   const expires = Number(match[1]);
-  const signature = fromBase64Url(match[2]!);
+  const signature = fromBase64Url(match[3]!);
   if (!signature) return "malformed";
   // Verify before looking at the expiry, so a forged token never learns whether it was fresh.
   const valid = await crypto.subtle.verify(
     "HMAC",
     await key(),
     signature,
-    message(tool, expires, args),
+    message(tool, expires, match[2]!, args),
   );
   if (!valid) return "mismatch";
   if (now / 1000 > expires) return "expired";

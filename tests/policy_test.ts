@@ -1,0 +1,450 @@
+import assert from "node:assert/strict";
+import { ElicitRequestSchema } from "../src/deps.ts";
+import type { PolicyOptions } from "../src/policy/guard.ts";
+import { ALL_TOOLS, selectTools } from "../src/tools/mod.ts";
+import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+
+const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+const RTX4090 = "NVIDIA GeForce RTX 4090";
+const CONFIRMING: PolicyOptions = { readOnly: false, confirm: "billable-and-destructive" };
+const POD_ARGS = {
+  name: "guarded",
+  image: IMAGE,
+  gpu_type: "RTX 4090",
+  env: { HF_TOKEN: "hf_abcdefghijklmnopqrstuvwx" },
+};
+
+/** Requests that change RunPod state (GraphQL POSTs are reads here). */
+function writes(h: Harness) {
+  return h.sim.requests.filter((r) => r.method !== "GET" && r.api !== "graphql");
+}
+
+function tokenOf(text: string): string {
+  const match = /confirmation_token="([^"]+)"/.exec(text);
+  assert.ok(match, `no confirmation token in: ${text}`);
+  return match[1]!;
+}
+
+async function http(h: Harness, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function catalogPrice(h: Harness) {
+  const gpu = await http(h, "GET", `/v2/catalog/gpus/${encodeURIComponent(RTX4090)}`);
+  return gpu.price.secure as number;
+}
+
+Deno.test("without elicitation, create_pod returns a token first and proceeds only with it", async () => {
+  await using h = await startHarness({ server: { policy: CONFIRMING } });
+  const first = await h.call("create_pod", POD_ARGS);
+  assert.equal(first.isError, true);
+  const text = textOf(first);
+  assert.match(
+    text,
+    /^Confirmation needed: create_pod would create pod "guarded" with 1× NVIDIA GeForce RTX 4090 on SECURE cloud, about \$\d+\.\d\d\/h\. Nothing was sent to RunPod\./,
+  );
+  assert.deepEqual(writes(h), []);
+
+  const second = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(text) });
+  assert.notEqual(second.isError, true, textOf(second));
+  assert.equal(writes(h).length, 1);
+  assert.equal(writes(h)[0]?.path, "/v2/pods");
+  assert.equal(h.sim.state.pods.size, 1);
+
+  // The token confirmed one call; a replay asks again and creates nothing.
+  const replay = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(text) });
+  assert.match(textOf(replay), /already used/);
+  assert.equal(writes(h).length, 1);
+});
+
+Deno.test("a token does not carry over to changed arguments, a tampered token, or after 10 minutes", async () => {
+  await using h = await startHarness({ server: { policy: CONFIRMING } });
+  const token = tokenOf(textOf(await h.call("create_pod", POD_ARGS)));
+
+  const changed = await h.call("create_pod", {
+    ...POD_ARGS,
+    gpu_count: 2,
+    confirmation_token: token,
+  });
+  assert.match(textOf(changed), /does not match these arguments/);
+
+  const last = token.at(-1) === "A" ? "B" : "A";
+  const tampered = await h.call("create_pod", {
+    ...POD_ARGS,
+    confirmation_token: token.slice(0, -1) + last,
+  });
+  assert.match(textOf(tampered), /does not match these arguments/);
+
+  const [expires, nonce, signature] = token.split(".");
+  const extended = await h.call("create_pod", {
+    ...POD_ARGS,
+    confirmation_token: `${Number(expires) + 3600}.${nonce}.${signature}`,
+  });
+  assert.match(textOf(extended), /does not match these arguments/, "the expiry is signed too");
+
+  const garbage = await h.call("create_pod", { ...POD_ARGS, confirmation_token: "yes please" });
+  assert.match(textOf(garbage), /not one this server issued/);
+
+  h.sim.advance(11 * 60_000);
+  const expired = await h.call("create_pod", { ...POD_ARGS, confirmation_token: token });
+  assert.match(textOf(expired), /has expired/);
+  assert.deepEqual(writes(h), []);
+});
+
+function answering(action: "accept" | "decline" | "cancel", confirm = true) {
+  const asked: string[] = [];
+  return {
+    asked,
+    install(h: Harness) {
+      h.client.setRequestHandler(ElicitRequestSchema, (request) => {
+        asked.push(request.params.message);
+        return action === "accept" ? { action, content: { confirm } } : { action };
+      });
+    },
+  };
+}
+
+Deno.test("with elicitation, accepting sends exactly one request and declining or cancelling none", async () => {
+  for (
+    const [action, confirm, expectWrites] of [
+      ["accept", true, 1],
+      ["accept", false, 0],
+      ["decline", true, 0],
+      ["cancel", true, 0],
+    ] as const
+  ) {
+    await using h = await startHarness({
+      server: { policy: CONFIRMING },
+      clientCapabilities: { elicitation: {} },
+    });
+    const answer = answering(action, confirm);
+    answer.install(h);
+    const result = await h.call("create_pod", POD_ARGS);
+    assert.equal(answer.asked.length, 1);
+    assert.match(
+      answer.asked[0] ?? "",
+      /wants to create pod "guarded" with 1× NVIDIA GeForce RTX 4090 on SECURE cloud \(about \$\d+\.\d\d\/h\)\. Allow it\?/,
+    );
+    assert.equal(writes(h).length, expectWrites, `${action} ${confirm}`);
+    if (expectWrites === 0) {
+      assert.equal(result.isError, true);
+      assert.match(textOf(result), /did not create pod .*Nothing was sent to RunPod/);
+    } else {
+      assert.notEqual(result.isError, true);
+    }
+  }
+});
+
+Deno.test("dry_run shows the exact masked request and the estimate, and sends nothing", async () => {
+  await using h = await startHarness({ server: { policy: CONFIRMING } });
+  const result = await h.call("create_pod", { ...POD_ARGS, dry_run: true });
+  assert.equal(result.isError, true);
+  const text = textOf(result);
+  assert.match(
+    text,
+    /^DRY RUN: nothing was sent to RunPod\. create_pod would create pod "guarded"/,
+  );
+  assert.match(text, /would ask the user for confirmation first/);
+  const details = JSON.parse(text.slice(text.indexOf("\n\n") + 2));
+  assert.deepEqual(details.request, {
+    method: "POST",
+    path: "/v2/pods",
+    body: {
+      name: "guarded",
+      image: IMAGE,
+      cloud: "SECURE",
+      gpu: { id: RTX4090, count: 1 },
+      env: { HF_TOKEN: "[masked]" },
+      startSsh: true,
+    },
+  });
+  assert.equal(details.estimate.usd_per_hour, await catalogPrice(h));
+  assert.ok(!text.includes("hf_abcdefghij"));
+  assert.deepEqual(writes(h), []);
+});
+
+Deno.test("caps refuse before anything reaches RunPod, stating the cap, the estimate and the flag", async () => {
+  const cases: [Partial<PolicyOptions>, Record<string, unknown>, RegExp][] = [
+    [
+      { maxHourlyCost: 0.1 },
+      POD_ARGS,
+      /about \$\d+\.\d\d\/h, above the per-resource cap of \$0\.10\/h \(--max-hourly-cost, env RUNPOD_MCP_MAX_HOURLY_COST\)/,
+    ],
+    [
+      { maxGpuCount: 1 },
+      { ...POD_ARGS, gpu_count: 2 },
+      /asks for 2 GPUs, above the cap of 1 \(--max-gpu-count/,
+    ],
+    [
+      { allowedGpuTypes: ["RTX A4000"] },
+      POD_ARGS,
+      /NVIDIA GeForce RTX 4090, which is not in the allowed GPU types \(RTX A4000; --allowed-gpu-types/,
+    ],
+    [
+      { allowedDataCenters: ["EU-RO-1"] },
+      POD_ARGS,
+      /may only be placed in EU-RO-1 .*pass data_center_ids/,
+    ],
+    [
+      { allowedDataCenters: ["EU-RO-1"] },
+      { ...POD_ARGS, data_center_ids: ["US-KS-2"] },
+      /US-KS-2 is not among the allowed data centers/,
+    ],
+  ];
+  for (const [caps, args, expected] of cases) {
+    await using h = await startHarness({
+      server: { policy: { readOnly: false, confirm: "never", ...caps } },
+    });
+    const result = await h.call("create_pod", args);
+    assert.equal(result.isError, true, JSON.stringify(caps));
+    assert.match(textOf(result), expected);
+    assert.match(textOf(result), /Nothing was sent to RunPod/);
+    assert.deepEqual(writes(h), [], JSON.stringify(caps));
+  }
+});
+
+Deno.test("caps that hold let the call through: allowed names match ids, allowed data centers pass", async () => {
+  await using h = await startHarness({
+    server: {
+      policy: {
+        readOnly: false,
+        confirm: "never",
+        maxHourlyCost: 5,
+        maxGpuCount: 2,
+        allowedGpuTypes: ["RTX 4090"],
+        allowedDataCenters: ["US-KS-2", "EU-RO-1"],
+      },
+    },
+  });
+  const result = await h.call("create_pod", {
+    ...POD_ARGS,
+    gpu_count: 2,
+    data_center_ids: ["US-KS-2"],
+  });
+  assert.notEqual(result.isError, true, textOf(result));
+  assert.equal(writes(h).length, 1);
+});
+
+Deno.test("the total hourly cap counts what already burns", async () => {
+  const price = 0.69;
+  await using h = await startHarness({
+    server: { policy: { readOnly: false, confirm: "never", maxTotalHourlyCost: 1 } },
+  });
+  const running = await seedPod(h, { name: "busy", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
+  h.sim.advance(10 * 60_000);
+  assert.ok(h.sim.state.pods.get(running.id)?.costPerHour);
+  h.sim.clearRequests();
+  const result = await h.call("create_pod", POD_ARGS);
+  assert.match(
+    textOf(result),
+    /the account already burns \$\d+\.\d\d\/h, and this adds about \$\d+\.\d\d\/h, above the total cap of \$1\.00\/h/,
+  );
+  assert.deepEqual(writes(h), []);
+  assert.ok(h.sim.requests.some((r) => r.api === "graphql"), "current spend read from RunPod");
+  void price;
+});
+
+Deno.test("endpoint caps: workers and the worst-case hourly cost", async () => {
+  await using h = await startHarness({
+    server: { policy: { readOnly: false, confirm: "never", maxWorkers: 2, maxHourlyCost: 100 } },
+  });
+  const tooMany = await h.call("create_endpoint", {
+    name: "ep",
+    image: IMAGE,
+    gpu_types: ["RTX 4090"],
+    workers_max: 5,
+  });
+  assert.match(textOf(tooMany), /workers_max 5 is above the cap of 2 \(--max-workers/);
+  assert.deepEqual(writes(h), []);
+});
+
+/** Builds each guarded tool's arguments, seeding what it acts on. */
+const GUARDED: Record<string, (h: Harness) => Promise<Record<string, unknown>>> = {
+  create_pod: () => Promise.resolve(POD_ARGS),
+  start_pod: async (h) => {
+    const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
+    h.sim.advance(10 * 60_000);
+    await http(h, "POST", `/v2/pods/${pod.id}/action`, { action: "stop" });
+    return { pod_id: pod.id };
+  },
+  terminate_pod: async (h) => {
+    const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
+    return { pod_id: pod.id };
+  },
+  create_endpoint: () =>
+    Promise.resolve({ name: "ep", image: IMAGE, gpu_types: ["RTX 4090"], workers_min: 1 }),
+  update_endpoint: async (h) => ({ endpoint_id: (await endpoint(h)).id, workers_min: 1 }),
+  delete_endpoint: async (h) => ({ endpoint_id: (await endpoint(h)).id }),
+  purge_queue: async (h) => ({ endpoint_id: (await endpoint(h)).id }),
+  create_network_volume: () =>
+    Promise.resolve({ name: "vol", size_gb: 20, data_center_id: "US-KS-2" }),
+  update_network_volume: async (h) => ({ volume_id: (await volume(h)).id, size_gb: 80 }),
+  delete_network_volume: async (h) => ({ volume_id: (await volume(h)).id }),
+  delete_template: async (h) => ({
+    template_id: (await http(h, "POST", "/v2/templates", { name: "t", image: IMAGE })).id,
+  }),
+  delete_registry: async (h) => ({
+    registry_id: (await http(h, "POST", "/v2/registries", {
+      name: "r",
+      username: "u",
+      password: "not-a-secret-shape",
+    })).id,
+  }),
+};
+
+function endpoint(h: Harness) {
+  return http(h, "POST", "/v2/serverless", {
+    name: "ep",
+    type: "QUEUE",
+    image: IMAGE,
+    gpu: { pools: ["ADA_24"], count: 1 },
+    workers: { min: 0, max: 2 },
+    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+    timeout: 600000,
+  });
+}
+
+function volume(h: Harness) {
+  return http(h, "POST", "/v2/network-volumes", { name: "v", size: 50, dataCenter: "US-KS-2" });
+}
+
+Deno.test("every guarded tool: dry run and an unconfirmed call send nothing; the token sends one request", async () => {
+  const guardedTools = ALL_TOOLS.filter((t) => t.name in GUARDED).map((t) => t.name);
+  assert.equal(guardedTools.length, Object.keys(GUARDED).length, "every guarded tool exists");
+  for (const [tool, setup] of Object.entries(GUARDED)) {
+    await using h = await startHarness({ server: { policy: CONFIRMING } });
+    const args = await setup(h);
+    h.sim.clearRequests();
+
+    const dry = await h.call(tool, { ...args, dry_run: true });
+    assert.match(textOf(dry), /^DRY RUN: nothing was sent/, tool);
+    assert.deepEqual(writes(h), [], `${tool} dry run`);
+
+    const unconfirmed = await h.call(tool, args);
+    assert.match(textOf(unconfirmed), /^Confirmation needed: /, tool);
+    assert.deepEqual(writes(h), [], `${tool} unconfirmed`);
+
+    const confirmed = await h.call(tool, {
+      ...args,
+      confirmation_token: tokenOf(textOf(unconfirmed)),
+    });
+    assert.notEqual(confirmed.isError, true, `${tool}: ${textOf(confirmed)}`);
+    assert.equal(writes(h).length, 1, `${tool} confirmed`);
+  }
+});
+
+Deno.test("--confirm destructive asks only before destructive calls; never asks nothing", async () => {
+  await using h = await startHarness({
+    server: { policy: { readOnly: false, confirm: "destructive" } },
+  });
+  const created = dataOf<{ pod: { id: string } }>(await h.call("create_pod", POD_ARGS));
+  const terminate = await h.call("terminate_pod", { pod_id: created.pod.id });
+  assert.match(textOf(terminate), /^Confirmation needed: terminate_pod would terminate pod/);
+  assert.equal(writes(h).length, 1);
+
+  await using free = await startHarness({
+    server: { policy: { readOnly: false, confirm: "never" } },
+  });
+  const pod = dataOf<{ pod: { id: string } }>(await free.call("create_pod", POD_ARGS)).pod;
+  dataOf(await free.call("terminate_pod", { pod_id: pod.id }));
+  assert.equal(writes(free).length, 2);
+});
+
+Deno.test("updates that do not raise cost, and plain writes, go through without asking", async () => {
+  await using h = await startHarness({ server: { policy: CONFIRMING } });
+  const ep = await endpoint(h);
+  const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
+  h.sim.clearRequests();
+  dataOf(await h.call("update_endpoint", { endpoint_id: ep.id, workers_max: 1 }));
+  dataOf(await h.call("update_pod", { pod_id: pod.id, name: "renamed" }));
+  dataOf(await h.call("create_template", { name: "t2", image: IMAGE }));
+  assert.equal(writes(h).length, 3);
+});
+
+Deno.test("read-only mode lists only read tools, and the guard refuses any write that slips through", async () => {
+  const readOnly = selectTools({ readOnly: true });
+  await using h = await startHarness({
+    server: { policy: { readOnly: true, confirm: "never" }, tools: readOnly },
+  });
+  const { tools } = await h.client.listTools();
+  assert.ok(tools.length > 10);
+  assert.ok(tools.every((t) => t.annotations?.readOnlyHint === true));
+  assert.ok(!tools.some((t) => t.name === "create_pod"));
+  const hidden = await h.call("create_pod", POD_ARGS);
+  assert.equal(hidden.isError, true);
+  assert.match(textOf(hidden), /create_pod not found/);
+
+  // Defense in depth: a mutating tool registered by mistake still cannot write.
+  await using leaky = await startHarness({
+    server: { policy: { readOnly: true, confirm: "never" } },
+  });
+  const refused = await leaky.call("create_pod", POD_ARGS);
+  assert.match(textOf(refused), /read-only mode \(--read-only\).*Nothing was sent to RunPod/);
+  assert.deepEqual(writes(leaky), []);
+});
+
+async function podScenario(
+  h: Harness,
+  confirm: (tool: string, args: Record<string, unknown>) => Promise<unknown>,
+) {
+  const pick = dataOf<{ gpus: { id: string; vram_gb: number }[] }>(
+    await h.call("list_gpu_types", { min_vram_gb: 24, available_only: true }),
+  ).gpus.find((g) => g.vram_gb === 24);
+  assert.ok(pick);
+  const created = await confirm("create_pod", {
+    name: "scenario",
+    image: IMAGE,
+    gpu_type: pick.id,
+  }) as {
+    pod: { id: string };
+  };
+  const id = created.pod.id;
+  assert.equal(
+    dataOf<{ outcome: string }>(await h.call("wait_for_pod", { pod_id: id })).outcome,
+    "ready",
+  );
+  dataOf(await h.call("stop_pod", { pod_id: id }));
+  await confirm("start_pod", { pod_id: id });
+  await confirm("terminate_pod", { pod_id: id });
+  assert.equal(dataOf<{ count: number }>(await h.call("list_pods")).count, 0);
+  assert.deepEqual(
+    writes(h).map((r) => [r.method, r.path, (r.body as { action?: string } | undefined)?.action]),
+    [
+      ["POST", "/v2/pods", undefined],
+      ["POST", `/v2/pods/${id}/action`, "stop"],
+      ["POST", `/v2/pods/${id}/action`, "start"],
+      ["POST", `/v2/pods/${id}/action`, "terminate"],
+    ],
+  );
+}
+
+Deno.test("scenario with an elicitation client: create → wait → stop → start → terminate, asked three times", async () => {
+  await using h = await startHarness({
+    server: { policy: CONFIRMING },
+    clientCapabilities: { elicitation: {} },
+  });
+  const answer = answering("accept");
+  answer.install(h);
+  await podScenario(h, async (tool, args) => dataOf(await h.call(tool, args)));
+  assert.equal(answer.asked.length, 3, "create, start and terminate were confirmed; stop was not");
+  assert.match(answer.asked[2] ?? "", /terminate pod/);
+});
+
+Deno.test("scenario with a client without elicitation: the same flow through confirmation tokens", async () => {
+  await using h = await startHarness({ server: { policy: CONFIRMING } });
+  let tokens = 0;
+  await podScenario(h, async (tool, args) => {
+    const first = await h.call(tool, args);
+    assert.match(textOf(first), /^Confirmation needed/);
+    tokens++;
+    return dataOf(await h.call(tool, { ...args, confirmation_token: tokenOf(textOf(first)) }));
+  });
+  assert.equal(tokens, 3);
+});
