@@ -75,14 +75,15 @@ Deno.test("a token does not carry over to changed arguments, a tampered token, o
   });
   assert.match(textOf(changed), /does not match these arguments/);
 
-  const last = token.at(-1) === "A" ? "B" : "A";
-  const tampered = await h.call("create_pod", {
-    ...POD_ARGS,
-    confirmation_token: token.slice(0, -1) + last,
-  });
+  const signature = token.split(".")[2]!;
+  const flipped = signature[5] === "A" ? "B" : "A";
+  const tamperedToken = token.slice(0, token.length - signature.length) + signature.slice(0, 5) +
+    flipped +
+    signature.slice(6);
+  const tampered = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tamperedToken });
   assert.match(textOf(tampered), /does not match these arguments/);
 
-  const [expires, nonce, signature] = token.split(".");
+  const [expires, nonce] = token.split(".");
   const extended = await h.call("create_pod", {
     ...POD_ARGS,
     confirmation_token: `${Number(expires) + 3600}.${nonce}.${signature}`,
@@ -91,6 +92,16 @@ Deno.test("a token does not carry over to changed arguments, a tampered token, o
 
   const garbage = await h.call("create_pod", { ...POD_ARGS, confirmation_token: "yes please" });
   assert.match(textOf(garbage), /not one this server issued/);
+
+  // The same signature spelled differently (base64's spare bits in the last character).
+  const last = signature.at(-1)!;
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+  const respelled = await h.call("create_pod", {
+    ...POD_ARGS,
+    confirmation_token: token.slice(0, -1) + sibling,
+  });
+  assert.match(textOf(respelled), /not one this server issued/);
 
   h.sim.advance(11 * 60_000);
   const expired = await h.call("create_pod", { ...POD_ARGS, confirmation_token: token });
@@ -233,7 +244,6 @@ Deno.test("caps that hold let the call through: allowed names match ids, allowed
 });
 
 Deno.test("the total hourly cap counts what already burns", async () => {
-  const price = 0.69;
   await using h = await startHarness({
     server: { policy: { readOnly: false, confirm: "never", maxTotalHourlyCost: 1 } },
   });
@@ -248,7 +258,6 @@ Deno.test("the total hourly cap counts what already burns", async () => {
   );
   assert.deepEqual(writes(h), []);
   assert.ok(h.sim.requests.some((r) => r.api === "graphql"), "current spend read from RunPod");
-  void price;
 });
 
 Deno.test("endpoint caps: workers and the worst-case hourly cost", async () => {
@@ -447,4 +456,46 @@ Deno.test("scenario with a client without elicitation: the same flow through con
     return dataOf(await h.call(tool, { ...args, confirmation_token: tokenOf(textOf(first)) }));
   });
   assert.equal(tokens, 3);
+});
+
+const BILLABLE = new Set([
+  "create_pod",
+  "start_pod",
+  "create_endpoint",
+  "update_endpoint",
+  "create_network_volume",
+  "update_network_volume",
+]);
+
+Deno.test("every guarded tool: elicitation accept sends one request, decline none; caps refuse billable ones", async () => {
+  for (const [tool, setup] of Object.entries(GUARDED)) {
+    for (const action of ["accept", "decline"] as const) {
+      await using h = await startHarness({
+        server: { policy: CONFIRMING },
+        clientCapabilities: { elicitation: {} },
+      });
+      const answer = answering(action);
+      answer.install(h);
+      const args = await setup(h);
+      h.sim.clearRequests();
+      const result = await h.call(tool, args);
+      assert.equal(answer.asked.length, 1, `${tool} ${action}: asked once`);
+      assert.equal(writes(h).length, action === "accept" ? 1 : 0, `${tool} ${action}`);
+      assert.equal(
+        result.isError === true,
+        action === "decline",
+        `${tool} ${action}: ${textOf(result)}`,
+      );
+    }
+    if (BILLABLE.has(tool)) {
+      await using h = await startHarness({
+        server: { policy: { readOnly: false, confirm: "never", maxHourlyCost: 0.0001 } },
+      });
+      const args = await setup(h);
+      h.sim.clearRequests();
+      const refused = await h.call(tool, args);
+      assert.match(textOf(refused), /above the per-resource cap of \$0\.00\/h/, tool);
+      assert.deepEqual(writes(h), [], `${tool} capped`);
+    }
+  }
 });

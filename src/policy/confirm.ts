@@ -115,7 +115,9 @@ export async function verifyToken(
   if (!match) return "malformed";
   const expires = Number(match[1]);
   const signature = fromBase64Url(match[3]!);
-  if (!signature) return "malformed";
+  // Only the canonical spelling counts: base64's spare bits would otherwise give one signature
+  // several spellings, and a re-spelled token would slip past the one-use check.
+  if (!signature || toBase64Url(signature.buffer) !== match[3]) return "malformed";
   // Verify before looking at the expiry, so a forged token never learns whether it was fresh.
   const valid = await crypto.subtle.verify(
     "HMAC",
