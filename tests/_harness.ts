@@ -129,19 +129,46 @@ export function dataOf<T = Record<string, unknown>>(result: CallToolResult): T {
   return result.structuredContent as T;
 }
 
+/** Sends a request straight to the simulator, as another RunPod client would: status and JSON. */
+export async function simRequest(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+  // Tests read whatever JSON the simulator answers; typing every shape here would add nothing.
+  // deno-lint-ignore no-explicit-any
+): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** `METHOD /path` of every request the simulator received, in order. */
+export function routes(h: Harness): string[] {
+  return h.sim.requests.map((r) => `${r.method} ${r.path}`);
+}
+
+/** Requests that changed RunPod state (GraphQL POSTs are reads). */
+export function writes(h: Harness) {
+  return h.sim.requests.filter((r) => r.method !== "GET" && r.api !== "graphql");
+}
+
+/** The text of a result that must be an error. */
+export function errorText(result: CallToolResult): string {
+  if (result.isError !== true) throw new Error(`Expected an error, got: ${textOf(result)}`);
+  return textOf(result);
+}
+
 /** Creates a pod directly on the simulator over HTTP (as another RunPod client would). */
 export async function seedPod(
   h: Harness,
   body: Record<string, unknown>,
 ): Promise<{ id: string } & Record<string, unknown>> {
-  const response = await fetch(`${h.url}/v2/pods`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (response.status !== 201) {
-    throw new Error(`Cannot seed pod: ${response.status} ${JSON.stringify(json)}`);
-  }
+  const { status, json } = await simRequest(h, "POST", "/v2/pods", body);
+  if (status !== 201) throw new Error(`Cannot seed pod: ${status} ${JSON.stringify(json)}`);
   return json;
 }

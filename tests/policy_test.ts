@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { ElicitRequestSchema } from "../src/deps.ts";
 import type { PolicyOptions } from "../src/policy/guard.ts";
 import { ALL_TOOLS, selectTools } from "../src/tools/mod.ts";
-import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+import {
+  dataOf,
+  type Harness,
+  seedPod,
+  simRequest,
+  startHarness,
+  textOf,
+  writes,
+} from "./_harness.ts";
 
 const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const RTX4090 = "NVIDIA GeForce RTX 4090";
@@ -15,9 +23,6 @@ const POD_ARGS = {
 };
 
 /** Requests that change RunPod state (GraphQL POSTs are reads here). */
-function writes(h: Harness) {
-  return h.sim.requests.filter((r) => r.method !== "GET" && r.api !== "graphql");
-}
 
 function tokenOf(text: string): string {
   const match = /confirmation_token="([^"]+)"/.exec(text);
@@ -26,14 +31,9 @@ function tokenOf(text: string): string {
 }
 
 async function http(h: Harness, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
+  const { status, json } = await simRequest(h, method, path, body);
+  assert.ok(status < 300, `${method} ${path}: ${status} ${JSON.stringify(json)}`);
+  return json;
 }
 
 async function catalogPrice(h: Harness) {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { CallToolResult } from "../src/deps.ts";
 import {
   endpointHourlyCosts,
   HOURS_PER_MONTH,
@@ -13,7 +12,16 @@ import {
   getBillingHistoryTool,
   getSpendSummaryTool,
 } from "../src/tools/billing.ts";
-import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+import {
+  dataOf,
+  errorText,
+  type Harness,
+  routes,
+  seedPod,
+  simRequest,
+  startHarness,
+  textOf,
+} from "./_harness.ts";
 import { requireContract } from "./_openapi.ts";
 
 const BILLING_TOOLS = [getBalanceTool, getBillingHistoryTool, getSpendSummaryTool];
@@ -96,28 +104,9 @@ function harness(options: { balance?: number; apiKey?: string } = {}): Promise<H
   });
 }
 
-function routes(h: Harness): string[] {
-  return h.sim.requests.map((r) => `${r.method} ${r.path}`);
-}
-
-function errorText(result: CallToolResult): string {
-  assert.equal(result.isError, true, `expected an error, got ${textOf(result)}`);
-  return textOf(result);
-}
-
-async function rest(h: Harness, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
-
 /** The simulator's own answer to GraphQL `myself`, as a second client would read it. */
 async function myself(h: Harness) {
-  const { json } = await rest(h, "POST", "/graphql", { query: MYSELF_QUERY });
+  const { json } = await simRequest(h, "POST", "/graphql", { query: MYSELF_QUERY });
   return json.data.myself as {
     clientBalance: number;
     currentSpendPerHr: number;
@@ -266,7 +255,7 @@ Deno.test("get_billing_history reads pod spend by hour and matches what RunPod b
     gpu: { ...TRAINER.gpu, count: 1 },
   });
   h.sim.advance(3 * HOUR);
-  const expected = (await rest(h, "GET", "/v2/billing/pods?bucketSize=hour")).json;
+  const expected = (await simRequest(h, "GET", "/v2/billing/pods?bucketSize=hour")).json;
   h.sim.clearRequests();
 
   const data = dataOf<History>(
@@ -302,7 +291,7 @@ Deno.test("get_billing_history reads pod spend by hour and matches what RunPod b
 Deno.test("get_billing_history sends each product to its own route and filter", async () => {
   await using h = await harness();
   const pod = await runningPod(h);
-  const ep = await rest(h, "POST", "/v2/serverless", {
+  const ep = await simRequest(h, "POST", "/v2/serverless", {
     name: "always-on",
     type: "QUEUE",
     image: IMAGE,
@@ -311,7 +300,7 @@ Deno.test("get_billing_history sends each product to its own route and filter", 
     scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
   });
   assert.equal(ep.status, 201);
-  const vol = await rest(h, "POST", "/v2/network-volumes", {
+  const vol = await simRequest(h, "POST", "/v2/network-volumes", {
     name: "models",
     size: 50,
     dataCenter: "US-KS-2",
@@ -384,7 +373,7 @@ Deno.test("get_billing_history shows the newest 200 rows and says it cut the res
   assert.equal(data.truncated, true);
   assert.ok(data.row_count > 200);
   assert.equal(data.rows.length, 200);
-  const expected = (await rest(h, "GET", "/v2/billing/pods?bucketSize=hour&lastN=300")).json;
+  const expected = (await simRequest(h, "GET", "/v2/billing/pods?bucketSize=hour&lastN=300")).json;
   assert.equal(data.row_count, expected.records.length);
   assert.equal(data.rows.at(-1)?.start, expected.records.at(-1).startTime);
   assert.equal(data.totals.total_usd, round4(expected.metadata.totals.totalAmount));
@@ -424,8 +413,8 @@ Deno.test("get_billing_history refuses bad time ranges and filters before sendin
 // get_spend_summary
 
 async function restCatalog(h: Harness): Promise<PriceCatalog> {
-  const gpus = (await rest(h, "GET", "/v2/catalog/gpus")).json.gpus as GpuType[];
-  const cpus = (await rest(h, "GET", "/v2/catalog/cpus")).json.cpus as CpuType[];
+  const gpus = (await simRequest(h, "GET", "/v2/catalog/gpus")).json.gpus as GpuType[];
+  const cpus = (await simRequest(h, "GET", "/v2/catalog/cpus")).json.cpus as CpuType[];
   return { gpus: () => Promise.resolve(gpus), cpus: () => Promise.resolve(cpus) };
 }
 
@@ -440,7 +429,7 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
     mounts: { persistent: { size: 100, path: "/workspace" } },
   });
   assert.equal(
-    (await rest(h, "POST", `/v2/pods/${stopped.id}/action`, { action: "stop" })).status,
+    (await simRequest(h, "POST", `/v2/pods/${stopped.id}/action`, { action: "stop" })).status,
     200,
   );
   const endpointBody = {
@@ -453,13 +442,13 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
   };
   const contract = await requireContract(t);
   if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/serverless", endpointBody), []);
-  const ep = (await rest(h, "POST", "/v2/serverless", endpointBody)).json;
-  await rest(h, "POST", "/v2/serverless", {
+  const ep = (await simRequest(h, "POST", "/v2/serverless", endpointBody)).json;
+  await simRequest(h, "POST", "/v2/serverless", {
     ...endpointBody,
     name: "scale-to-zero",
     workers: { min: 0, max: 3 },
   });
-  const vol = (await rest(h, "POST", "/v2/network-volumes", {
+  const vol = (await simRequest(h, "POST", "/v2/network-volumes", {
     name: "models",
     size: 200,
     dataCenter: "US-KS-2",
@@ -468,7 +457,7 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
 
   // The simulator reports 0 % on every GPU, so the busy pod's utilisation is scripted: the
   // simulator's own pod list, answered once with one GPU at 87 %.
-  const listing = (await rest(h, "GET", "/v2/pods")).json;
+  const listing = (await simRequest(h, "GET", "/v2/pods")).json;
   for (const p of listing.pods) if (p.id === busy.id) p.runtime.gpus[0].util = 87;
   h.sim.injectFault({ kind: "status", status: 200, body: listing, match: { path: "/v2/pods" } });
   const catalog = await restCatalog(h);

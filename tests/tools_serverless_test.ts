@@ -7,7 +7,15 @@ import {
   listEndpointWorkersTool,
   updateEndpointTool,
 } from "../src/tools/serverless.ts";
-import { dataOf, type Harness, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+import {
+  dataOf,
+  type Harness,
+  routes,
+  simRequest,
+  startHarness,
+  textOf,
+  writes,
+} from "./_harness.ts";
 import { requireContract } from "./_openapi.ts";
 
 const TOOLS = [
@@ -49,27 +57,9 @@ function start() {
   return startHarness({ server: { tools: TOOLS } });
 }
 
-function writes(h: Harness) {
-  return h.sim.requests.filter((r) => r.method !== "GET");
-}
-
-function routes(h: Harness) {
-  return h.sim.requests.map((r) => `${r.method} ${r.path}`);
-}
-
-async function rest(h: Harness, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
-}
-
 /** Serverless USD/hour per GPU of every catalog type in `pools` (not excluded). */
 async function poolPrices(h: Harness, pools: string[], excluded: string[] = []) {
-  const { json } = await rest(h, "GET", "/v2/catalog/gpus");
+  const { json } = await simRequest(h, "GET", "/v2/catalog/gpus");
   return (json.gpus as { id: string; pool: string | null; price: { serverless?: number } }[])
     .filter((g) => g.pool !== null && pools.includes(g.pool) && !excluded.includes(g.id))
     .map((g) => g.price.serverless!)
@@ -118,7 +108,7 @@ Deno.test("create_endpoint maps GPU names to serverless pools and always sends t
 
 Deno.test("create_endpoint sends every GPU option in v2 shape and estimates always-on cost", async (t) => {
   await using h = await start();
-  const volume = await rest(h, "POST", "/v2/network-volumes", {
+  const volume = await simRequest(h, "POST", "/v2/network-volumes", {
     name: "models",
     size: 50,
     dataCenter: "US-KS-2",
@@ -331,7 +321,7 @@ Deno.test("list_endpoints and get_endpoint show compact rows, URLs, masked env a
 
 Deno.test("get_endpoint reports RunPod's 0 timeout for an endpoint created elsewhere", async () => {
   await using h = await start();
-  const raw = await rest(h, "POST", "/v2/serverless", {
+  const raw = await simRequest(h, "POST", "/v2/serverless", {
     name: "raw",
     type: "QUEUE",
     image: IMAGE,
@@ -617,7 +607,7 @@ Deno.test("serverless tools have flat described arguments and deliberate annotat
 
 Deno.test("create_endpoint from a serverless template sends templateId instead of image", async (t) => {
   await using h = await start();
-  const template = await rest(h, "POST", "/v2/templates", {
+  const template = await simRequest(h, "POST", "/v2/templates", {
     name: "worker-tpl",
     image: IMAGE,
     serverless: true,

@@ -21,7 +21,17 @@ import {
   updateNetworkVolumeTool,
 } from "../src/tools/volumes.ts";
 import { networkVolumeMonthlyCost } from "../src/policy/estimate.ts";
-import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
+import {
+  dataOf,
+  errorText,
+  type Harness,
+  routes,
+  seedPod,
+  simRequest,
+  startHarness,
+  textOf,
+  writes,
+} from "./_harness.ts";
 import { requireContract } from "./_openapi.ts";
 
 const STORAGE_TOOLS = [
@@ -47,29 +57,6 @@ const PASSWORD = "Correct-Horse-Battery-Staple-42";
 
 function harness(): Promise<Harness> {
   return startHarness({ server: { tools: STORAGE_TOOLS } });
-}
-
-function writes(h: Harness) {
-  return h.sim.requests.filter((r) => r.method !== "GET");
-}
-
-function routes(h: Harness): string[] {
-  return h.sim.requests.map((r) => `${r.method} ${r.path}`);
-}
-
-function errorText(result: CallToolResult): string {
-  assert.equal(result.isError, true, `expected an error, got ${textOf(result)}`);
-  return textOf(result);
-}
-
-async function rest(h: Harness, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
 
 interface TemplateDetail {
@@ -380,7 +367,7 @@ Deno.test("delete_template explains a template in use, then deletes it; get afte
   assert.match(refused, new RegExp(`in use by pod '${pod.id}'`));
   assert.ok(h.sim.state.templates.has(created.id));
 
-  assert.equal((await rest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
+  assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const deleted = dataOf(await h.call("delete_template", { template_id: created.id }));
   assert.deepEqual(deleted, { template_id: created.id, deleted: true });
@@ -512,13 +499,13 @@ Deno.test("list_network_volumes and get_network_volume show size, place and mont
     count: 0,
     total_monthly_cost_usd: 0,
   });
-  const a = (await rest(h, "POST", "/v2/network-volumes", {
+  const a = (await simRequest(h, "POST", "/v2/network-volumes", {
     name: "a",
     size: 1500,
     dataCenter: "US-KS-2",
     type: "STANDARD",
   })).json;
-  await rest(h, "POST", "/v2/network-volumes", {
+  await simRequest(h, "POST", "/v2/network-volumes", {
     name: "b",
     size: 10,
     dataCenter: "EU-SE-1",
@@ -555,7 +542,7 @@ Deno.test("list_network_volumes and get_network_volume show size, place and mont
 
 Deno.test("update_network_volume grows a volume and shows the new monthly cost", async (t) => {
   await using h = await harness();
-  const v = (await rest(h, "POST", "/v2/network-volumes", {
+  const v = (await simRequest(h, "POST", "/v2/network-volumes", {
     name: "a",
     size: 100,
     dataCenter: "US-KS-2",
@@ -601,7 +588,7 @@ Deno.test("update_network_volume grows a volume and shows the new monthly cost",
 
 Deno.test("update_network_volume refuses a shrink after reading the size, and sends no PATCH", async () => {
   await using h = await harness();
-  const v = (await rest(h, "POST", "/v2/network-volumes", {
+  const v = (await simRequest(h, "POST", "/v2/network-volumes", {
     name: "a",
     size: 100,
     dataCenter: "US-KS-2",
@@ -626,7 +613,7 @@ Deno.test("update_network_volume refuses a shrink after reading the size, and se
 
 Deno.test("delete_network_volume explains an attached volume, deletes it, and get is then 404", async () => {
   await using h = await harness();
-  const v = (await rest(h, "POST", "/v2/network-volumes", {
+  const v = (await simRequest(h, "POST", "/v2/network-volumes", {
     name: "a",
     size: 50,
     dataCenter: "US-KS-2",
@@ -643,7 +630,7 @@ Deno.test("delete_network_volume explains an attached volume, deletes it, and ge
     errorText(await h.call("delete_network_volume", { volume_id: v.id })),
     /Cannot delete network volume \S+: a pod or serverless endpoint still has it attached.*attached to pod/,
   );
-  assert.equal((await rest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
+  assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const result = await h.call("delete_network_volume", { volume_id: v.id });
   assert.deepEqual(dataOf(result), { volume_id: v.id, deleted: true });
@@ -748,13 +735,13 @@ Deno.test("delete_registry explains a credential in use, deletes it, and a secon
     errorText(await h.call("delete_registry", { registry_id: registry.id })),
     /Cannot delete registry credential \S+: a pod still uses it; terminate that pod first.*in use by pod/,
   );
-  assert.equal((await rest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
+  assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const result = await h.call("delete_registry", { registry_id: registry.id });
   assert.deepEqual(dataOf(result), { registry_id: registry.id, deleted: true });
   assert.deepEqual(routes(h), [`DELETE /v2/registries/${registry.id}`]);
   assert.deepEqual(dataOf(await h.call("list_registries")), { registries: [], count: 0 });
-  assert.equal((await rest(h, "GET", `/v2/registries/${registry.id}`)).status, 404);
+  assert.equal((await simRequest(h, "GET", `/v2/registries/${registry.id}`)).status, 404);
   assert.match(
     errorText(await h.call("delete_registry", { registry_id: registry.id })),
     /Cannot delete registry credential \S+: it does not exist; list_registries/,
