@@ -10,6 +10,8 @@ import type { LoggingLevel } from "./deps.ts";
 import type { LogLevel, RootLogger } from "./log.ts";
 import type { PolicyOptions } from "./policy/guard.ts";
 import type { RunpodClient } from "./runpod/mod.ts";
+import { registerPrompts } from "./prompts/mod.ts";
+import { registerResources, type ResourceHandle } from "./resources/mod.ts";
 import { registerTools } from "./tools/mod.ts";
 import type { AnyTool, Clock } from "./tools/mod.ts";
 
@@ -34,6 +36,13 @@ export interface ServerOptions {
   tools?: readonly AnyTool[];
   /** Guardrails: read-only mode, caps, confirmation. Default: confirm billable and destructive. */
   policy?: PolicyOptions;
+}
+
+const RESOURCES = new WeakMap<McpServer, ResourceHandle>();
+
+/** The resource subscriptions of a server made by {@linkcode createServer} (tests drive polls). */
+export function resourcesOf(server: McpServer): ResourceHandle | undefined {
+  return RESOURCES.get(server);
 }
 
 /** The server's name in the MCP handshake. */
@@ -91,6 +100,13 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     policy: options.policy,
   });
 
+  registerPrompts(server, { runpod: deps.runpod, logger: deps.logger, clock: deps.clock });
+  const resources = registerResources(server, deps, {
+    showSecrets: options.showSecrets,
+    secrets: options.secrets,
+  });
+  RESOURCES.set(server, resources);
+
   let clientLevel: LoggingLevel | undefined;
   server.server.setRequestHandler(SetLevelRequestSchema, (request) => {
     clientLevel = request.params.level;
@@ -112,6 +128,7 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
   const close = server.close.bind(server);
   server.close = async () => {
     removeSink();
+    resources.close();
     await close();
   };
   return server;

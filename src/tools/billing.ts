@@ -56,7 +56,8 @@ const balanceShape = {
 
 type BalanceView = z.output<z.ZodObject<typeof balanceShape>>;
 
-function balanceView(b: AccountBalance): BalanceView {
+/** The balance as the money tools show it, with the runway worked out. */
+export function balanceView(b: AccountBalance): BalanceView {
   return {
     balance_usd: b.balance,
     billing_mode: b.billingMode,

@@ -36,7 +36,12 @@ function priceFor(gpu: GpuType, which: "secure" | "community" | "serverless"): n
   return typeof value === "number" ? value : null;
 }
 
-function toRow(gpu: GpuType, cloud: "SECURE" | "COMMUNITY", withAvailability: boolean): GpuRow {
+/** The compact catalog row for one GPU type; `cloud` picks max_gpus, `withAvailability` adds stock. */
+export function toRow(
+  gpu: GpuType,
+  cloud: "SECURE" | "COMMUNITY",
+  withAvailability: boolean,
+): GpuRow {
   const maxCount = cloud === "SECURE" ? gpu.maxCount.secure : gpu.maxCount.community;
   const row: GpuRow = {
     id: gpu.id,

@@ -178,13 +178,14 @@ function catalogOf(ctx: ToolContext): Catalog {
 }
 
 /** What always-on (`workers.min`) workers cost per hour; 0 when none are always on. */
-async function alwaysOnCost(ep: Endpoint, catalog: Catalog): Promise<number | null> {
+export async function alwaysOnCost(ep: Endpoint, catalog: Catalog): Promise<number | null> {
   if (ep.workers.min <= 0) return 0;
   const price = await endpointWorkerPrice(ep, catalog);
   return price === null ? null : round4(price * ep.workers.min);
 }
 
-function endpointRow(ep: Endpoint, cost: number | null): EndpointRow {
+/** The compact endpoint row list_endpoints shows. */
+export function endpointRow(ep: Endpoint, cost: number | null): EndpointRow {
   return {
     id: ep.id,
     name: ep.name,
@@ -199,7 +200,12 @@ function endpointRow(ep: Endpoint, cost: number | null): EndpointRow {
   };
 }
 
-function endpointDetail(ep: Endpoint, cost: number | null, showSecrets: boolean): EndpointDetail {
+/** One endpoint in detail, env masked unless `showSecrets`. */
+export function endpointDetail(
+  ep: Endpoint,
+  cost: number | null,
+  showSecrets: boolean,
+): EndpointDetail {
   const scalingValue = ep.scaling.type === "REQUEST_COUNT"
     ? ep.scaling.requestCount
     : ep.scaling.queueDelay;

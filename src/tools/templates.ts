@@ -39,7 +39,8 @@ const templateRowShape = {
 
 type TemplateRow = z.output<z.ZodObject<typeof templateRowShape>>;
 
-function templateRow(t: Template): TemplateRow {
+/** The compact template row list_templates shows. */
+export function templateRow(t: Template): TemplateRow {
   return {
     id: t.id,
     name: t.name,
@@ -67,7 +68,8 @@ const templateDetailShape = {
 
 type TemplateDetail = z.output<z.ZodObject<typeof templateDetailShape>>;
 
-function templateDetail(t: Template, showSecrets: boolean): TemplateDetail {
+/** One template in detail, env masked unless `showSecrets`. */
+export function templateDetail(t: Template, showSecrets: boolean): TemplateDetail {
   return {
     ...templateRow(t),
     env: maskEnv(t.env, showSecrets),

@@ -39,7 +39,8 @@ const volumeRowShape = {
 
 type VolumeRow = z.output<z.ZodObject<typeof volumeRowShape>>;
 
-function volumeRow(v: NetworkVolume): VolumeRow {
+/** The compact network volume row, with its monthly cost. */
+export function volumeRow(v: NetworkVolume): VolumeRow {
   return {
     id: v.id,
     name: v.name,

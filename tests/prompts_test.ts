@@ -1,0 +1,427 @@
+import assert from "node:assert/strict";
+import { Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
+import { createLogger } from "../src/log.ts";
+import { formatModelSize, parseModelSize } from "../src/prompts/_args.ts";
+import { ALL_PROMPTS } from "../src/prompts/mod.ts";
+import { RunpodClient } from "../src/runpod/mod.ts";
+import { RunpodSimulator } from "../src/sandbox/mod.ts";
+import { createServer } from "../src/server.ts";
+import { ALL_TOOLS, type Clock } from "../src/tools/mod.ts";
+
+const KEY = "rpa_TESTKEY0123456789abcdefXYZ";
+const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+const RTX4090 = "NVIDIA GeForce RTX 4090";
+
+/** tests/_harness.ts in small: the real server with prompts registered, no tools, the simulator. */
+async function startPromptHarness() {
+  const sim = new RunpodSimulator({ apiKey: KEY });
+  const { url, close: closeSim } = await sim.listen();
+  const logLines: string[] = [];
+  const logger = createLogger({ level: "debug", write: (l) => logLines.push(l), secrets: [KEY] });
+  const runpod = new RunpodClient({
+    apiKey: KEY,
+    restBaseUrl: url,
+    serverlessBaseUrl: `${url}/v2`,
+    graphqlUrl: `${url}/graphql`,
+    logger,
+    timeoutMs: 5_000,
+    sleep: (_ms, signal) => signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
+  });
+  const clock: Clock = {
+    now: () => sim.now(),
+    sleep: (ms) => Promise.resolve(sim.advance(ms)),
+  };
+  const server: McpServer = createServer({ runpod, logger, clock }, {
+    version: "0.0.0-test",
+    tools: [],
+  });
+  const client = new Client({ name: "prompts-test", version: "1.0.0" }, { capabilities: {} });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  const close = async () => {
+    await client.close();
+    await server.close();
+    await closeSim();
+  };
+  return {
+    sim,
+    client,
+    logLines,
+    async post(path: string, body: unknown): Promise<{ id: string }> {
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const json = await response.json();
+      assert.equal(response.status, 201, JSON.stringify(json));
+      return json;
+    },
+    async render(name: string, args: Record<string, string>): Promise<string> {
+      const result = await client.getPrompt({ name, arguments: args });
+      assert.equal(result.messages.length, 1);
+      const content = result.messages[0]!.content;
+      assert.equal(content.type, "text");
+      return content.type === "text" ? content.text : "";
+    },
+    async complete(prompt: string, argument: string, value: string): Promise<string[]> {
+      const result = await client.complete({
+        ref: { type: "ref/prompt", name: prompt },
+        argument: { name: argument, value },
+      });
+      return result.completion.values;
+    },
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+const TOOL_NAMES = new Set([...ALL_TOOLS.map((t) => t.name), "recommend_gpu"]);
+const PROMPT_NAMES = new Set(ALL_PROMPTS.map((p) => p.name));
+// Argument names the plans may spell out, and enum values and job-input fields that look alike.
+const WORDS_NOT_TOOLS = new Set([
+  ...ALL_TOOLS.flatMap((t) => Object.keys(t.input)),
+  "dry_run",
+  "confirmation_token",
+  "network_volume",
+  "sampling_params",
+  "max_tokens",
+]);
+const TOOL_VERB =
+  /^(list|get|create|update|delete|start|stop|restart|terminate|wait|run|stream|cancel|retry|purge|estimate|recommend)_/;
+
+/** Every snake_case word is a real tool, a prompt, or a real argument name; returns the tools. */
+function toolsNamedIn(text: string): Set<string> {
+  const tools = new Set<string>();
+  for (const [word] of text.matchAll(/\b[a-z]+(_[a-z]+)+\b/g)) {
+    if (TOOL_NAMES.has(word)) tools.add(word);
+    else {
+      assert.ok(
+        PROMPT_NAMES.has(word) || WORDS_NOT_TOOLS.has(word),
+        `${JSON.stringify(word)} is neither a tool, a prompt nor an argument`,
+      );
+    }
+  }
+  for (const [word] of text.matchAll(/`([a-z_]+)`/g)) {
+    const name = word.slice(1, -1);
+    if (TOOL_VERB.test(name)) assert.ok(TOOL_NAMES.has(name), `unknown tool ${name}`);
+  }
+  return tools;
+}
+
+interface Case {
+  required: Record<string, string>;
+  all: Record<string, string>;
+  /** Tools the plan must name with only the required arguments. */
+  tools: string[];
+  /** How the text shows values it normalises, e.g. "2 days" → "48 h". */
+  shown?: Record<string, string>;
+}
+
+const CASES: Record<string, Case> = {
+  select_gpu: {
+    required: { task_type: "LoRA fine-tuning" },
+    all: {
+      task_type: "inference",
+      framework: "vLLM",
+      model_size: "13b",
+      batch_size: "8",
+      max_price_per_hour: "$1.50",
+      gpu_preference: "RTX 4090",
+    },
+    tools: ["list_gpu_types", "estimate_cost"],
+    shown: { "$1.50": "max_price_per_hour=1.5" },
+  },
+  deploy_inference_endpoint: {
+    required: { model: "meta-llama/Llama-3.1-8B-Instruct" },
+    all: {
+      model: "Qwen/Qwen2.5-7B-Instruct",
+      engine: "vLLM",
+      model_size: "7B",
+      gpu_type: "L40S",
+      max_workers: "3",
+      min_workers: "1",
+    },
+    tools: [
+      "list_templates",
+      "list_gpu_types",
+      "estimate_cost",
+      "create_endpoint",
+      "get_endpoint_health",
+      "run_job_sync",
+      "delete_endpoint",
+    ],
+  },
+  train_pytorch_on_pod: {
+    required: { task: "fine-tune ResNet-50 on my images" },
+    all: {
+      task: "LoRA fine-tune of Llama 3.1 8B",
+      gpu_type: "A100 SXM",
+      gpu_count: "2",
+      network_volume_id: "agv6w2qcg7",
+      data_center_id: "EU-RO-1",
+      volume_size_gb: "200",
+      hours: "2 days",
+    },
+    tools: [
+      "list_network_volumes",
+      "list_data_centers",
+      "estimate_cost",
+      "create_network_volume",
+      "create_pod",
+      "wait_for_pod",
+      "get_pod_logs",
+      "stop_pod",
+      "terminate_pod",
+    ],
+    shown: { "2 days": "hours=48", "200": "size_gb=200" },
+  },
+  run_diffusion_model: {
+    required: { model: "SDXL" },
+    all: { model: "FLUX.1-dev", mode: "serverless", gpu_type: "RTX 4090", hours: "3h" },
+    tools: ["list_templates", "list_gpu_types", "estimate_cost", "create_pod", "stop_pod"],
+    shown: { "3h": "about 3 h", "serverless": "as a serverless endpoint" },
+  },
+  manage_long_running_experiment: {
+    required: { pod_id: "x7k2m9p4q1" },
+    all: {
+      pod_id: "x7k2m9p4q1",
+      budget_usd: "40",
+      done_when: "Training complete",
+      checkpoint_path: "/workspace/ckpt",
+      check_every: "30 min",
+    },
+    tools: ["get_pod", "get_spend_summary", "get_pod_logs", "stop_pod", "terminate_pod"],
+    shown: { "40": "budget of $40", "30 min": "every 30 min" },
+  },
+  debug_pod: {
+    required: { pod_id: "x7k2m9p4q1" },
+    all: { pod_id: "x7k2m9p4q1", symptom: "port 8888 not reachable" },
+    tools: ["get_pod", "wait_for_pod", "get_pod_logs", "update_pod", "restart_pod"],
+  },
+  debug_endpoint: {
+    required: { endpoint_id: "vllm-a1b2c3d4e5" },
+    all: { endpoint_id: "vllm-a1b2c3d4e5", symptom: "jobs stuck IN_QUEUE", job_id: "job-123-u1" },
+    tools: [
+      "get_endpoint",
+      "get_endpoint_health",
+      "list_endpoint_workers",
+      "get_job",
+      "list_gpu_types",
+      "update_endpoint",
+      "purge_queue",
+    ],
+  },
+  reduce_costs: {
+    required: {},
+    all: { focus: "serverless", monthly_budget_usd: "300" },
+    tools: [
+      "get_spend_summary",
+      "get_billing_history",
+      "list_pods",
+      "stop_pod",
+      "list_endpoints",
+      "update_endpoint",
+      "list_network_volumes",
+    ],
+  },
+};
+
+Deno.test("prompts/list shows all eight prompts with described arguments", async () => {
+  await using h = await startPromptHarness();
+  const capabilities = h.client.getServerCapabilities();
+  assert.ok(capabilities?.prompts, "prompts capability");
+  assert.ok(capabilities?.completions, "completions capability");
+  const { prompts } = await h.client.listPrompts();
+  assert.deepEqual(prompts.map((p) => p.name), Object.keys(CASES));
+  for (const prompt of prompts) {
+    assert.ok(prompt.title && prompt.description, `${prompt.name} has a title and description`);
+    assert.ok((prompt.arguments ?? []).length > 0 || prompt.name === "reduce_costs");
+    const required = (prompt.arguments ?? []).filter((a) => a.required).map((a) => a.name);
+    assert.deepEqual(required.sort(), Object.keys(CASES[prompt.name]!.required).sort());
+    for (const arg of prompt.arguments ?? []) {
+      assert.match(arg.description ?? "", /e\.g\. /, `${prompt.name}.${arg.name} has an example`);
+    }
+  }
+});
+
+Deno.test("every prompt renders with only its required arguments and with all of them", async () => {
+  await using h = await startPromptHarness();
+  for (const [name, c] of Object.entries(CASES)) {
+    for (const args of [c.required, c.all]) {
+      const text = await h.render(name, args);
+      const where = `${name} ${JSON.stringify(args)}`;
+      assert.ok(text.length <= 2600, `${where}: ${text.length} chars`);
+      for (const value of Object.values(args)) {
+        const shown = c.shown?.[value] ?? value;
+        assert.ok(text.includes(shown), `${where}: mentions ${value} as ${shown}`);
+      }
+      const tools = toolsNamedIn(text);
+      assert.ok(tools.has("estimate_cost"), `${where}: prices with estimate_cost`);
+      if (args === c.required) {
+        for (const tool of c.tools) assert.ok(tools.has(tool), `${where}: names ${tool}`);
+      }
+      assert.match(text, /get their agreement/, `${where}: asks the user to agree to costs`);
+      assert.doesNotMatch(text, /Unclear input/, `${where}: reads every value`);
+      // Numbered steps, in order.
+      assert.match(text, /\n1\. .*\n2\. /);
+    }
+  }
+  assert.equal(h.sim.requests.length, 0, "rendering asks RunPod nothing");
+});
+
+Deno.test("prompt texts weave in the sizing and choices read from the arguments", async () => {
+  await using h = await startPromptHarness();
+  const gpu = await h.render("select_gpu", { task_type: "inference", model_size: "7B" });
+  assert.match(gpu, /7B model needs about 18 GB/);
+  assert.match(gpu, /`list_gpu_types` with min_vram_gb=18, available_only=true/);
+  const big = await h.render("select_gpu", { task_type: "inference", model_size: "70b" });
+  assert.match(big, /min_vram_gb=78, gpu_count=2/);
+  const serverless = await h.render("run_diffusion_model", { model: "FLUX.1", mode: "api" });
+  assert.match(serverless, /`create_endpoint`/);
+  assert.doesNotMatch(serverless, /`create_pod`/);
+  const alwaysOn = await h.render("deploy_inference_endpoint", {
+    model: "m",
+    min_workers: "1",
+    max_workers: "4",
+  });
+  assert.match(alwaysOn, /workers_min=1, workers_max=4/);
+  assert.match(alwaysOn, /billing around the clock/);
+  const reused = await h.render("train_pytorch_on_pod", {
+    task: "t",
+    network_volume_id: "vol123",
+  });
+  assert.match(reused, /`get_network_volume` with volume_id="vol123"/);
+  assert.doesNotMatch(reused, /`create_network_volume`/);
+});
+
+Deno.test("model sizes are read the way people write them", () => {
+  for (
+    const [text, billions] of [
+      ["7B", 7],
+      ["7", 7],
+      ["70b", 70],
+      ["1.5B", 1.5],
+      [
+        "350M",
+        0.35,
+      ],
+      ["8x7B", 56],
+      ["7000000000", 7],
+      ["13 B params", 13],
+    ] as const
+  ) {
+    assert.deepEqual(parseModelSize(text), { ok: true, value: billions }, text);
+  }
+  for (const text of ["huge", "0", "-7B", "7Q", ""]) {
+    assert.equal(parseModelSize(text).ok, false, text);
+  }
+  assert.equal(formatModelSize(0.35), "350M");
+  assert.equal(formatModelSize(7), "7B");
+});
+
+Deno.test("unreadable values render a clear note for the model to ask about, not an error", async () => {
+  await using h = await startPromptHarness();
+  const text = await h.render("select_gpu", {
+    task_type: "inference",
+    model_size: "huge",
+    batch_size: "lots",
+  });
+  assert.match(text, /Unclear input \(ask the user before relying on it\):/);
+  assert.match(text, /Cannot read model size "huge": give the parameter count, e\.g\. 7B/);
+  assert.match(text, /Cannot read batch size "lots": give a whole number from 1 to 65536/);
+  assert.match(text, /`list_gpu_types`/, "the plan still renders");
+  const budget = await h.render("manage_long_running_experiment", {
+    pod_id: "p1",
+    budget_usd: "a lot",
+  });
+  assert.match(budget, /Cannot read budget "a lot": give an amount in USD/);
+  // A missing required argument is the SDK's own clear refusal.
+  await assert.rejects(
+    () => h.client.getPrompt({ name: "debug_pod", arguments: {} }),
+    /Invalid arguments for prompt debug_pod/,
+  );
+});
+
+Deno.test("pod id completions come from RunPod, filtered by prefix, and are cached briefly", async () => {
+  await using h = await startPromptHarness();
+  const pods = [];
+  for (const name of ["train-llama", "train-sdxl", "notebook"]) {
+    pods.push(await h.post("/v2/pods", { name, image: IMAGE, gpu: { id: RTX4090, count: 1 } }));
+  }
+  h.sim.clearRequests();
+  const all = await h.complete("debug_pod", "pod_id", "");
+  assert.deepEqual(all.sort(), pods.map((p) => p.id).sort());
+  const first = pods[0]!.id;
+  const byId = await h.complete("manage_long_running_experiment", "pod_id", first.slice(0, 6));
+  assert.ok(byId.includes(first));
+  assert.ok(byId.every((id) => id.startsWith(first.slice(0, 6))));
+  const byName = await h.complete("debug_pod", "pod_id", "TRAIN-");
+  assert.deepEqual(byName.sort(), [pods[0]!.id, pods[1]!.id].sort(), "a name suggests its id");
+  assert.deepEqual(await h.complete("debug_pod", "pod_id", "zzz"), []);
+  assert.deepEqual(
+    h.sim.requests.map((r) => `${r.method} ${r.path}`),
+    ["GET /v2/pods"],
+    "one listing serves completions for 10 s",
+  );
+  h.sim.advance(11_000);
+  await h.complete("debug_pod", "pod_id", "");
+  assert.equal(h.sim.requests.length, 2, "listed again once the cache is stale");
+});
+
+Deno.test("endpoint, network volume and data center ids complete from RunPod", async () => {
+  await using h = await startPromptHarness();
+  const endpoint = await h.post("/v2/serverless", {
+    name: "vllm-chat",
+    type: "QUEUE",
+    image: "runpod/worker-v1-vllm:v2.7.0",
+    gpu: { pools: ["ADA_24"], count: 1 },
+    workers: { min: 0, max: 2 },
+    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+  });
+  const volume = await h.post("/v2/network-volumes", {
+    name: "ckpt",
+    size: 50,
+    dataCenter: "US-KS-2",
+  });
+  assert.deepEqual(await h.complete("debug_endpoint", "endpoint_id", "vllm"), [endpoint.id]);
+  assert.deepEqual(await h.complete("debug_endpoint", "endpoint_id", endpoint.id), [endpoint.id]);
+  assert.deepEqual(await h.complete("train_pytorch_on_pod", "network_volume_id", ""), [volume.id]);
+  const dcs = await h.complete("train_pytorch_on_pod", "data_center_id", "eu-");
+  assert.ok(dcs.length > 0 && dcs.every((id) => id.startsWith("EU-")), dcs.join());
+  assert.ok(dcs.includes("EU-RO-1"));
+  // Arguments that come from nowhere in RunPod have no completions.
+  assert.deepEqual(await h.complete("debug_pod", "symptom", "st"), []);
+  const paths = new Set(h.sim.requests.map((r) => r.path));
+  for (const path of ["/v2/serverless", "/v2/network-volumes", "/v2/catalog/datacenters"]) {
+    assert.ok(paths.has(path), path);
+  }
+});
+
+Deno.test("GPU type completions match short names or full ids and stop at 20", async () => {
+  await using h = await startPromptHarness();
+  const all = await h.complete("select_gpu", "gpu_preference", "");
+  assert.equal(all.length, 20, "capped");
+  assert.ok(h.sim.state.gpuTypes.size > 20, "the catalog has more");
+  const rtx = await h.complete("run_diffusion_model", "gpu_type", "rtx 40");
+  assert.ok(rtx.includes("RTX 4090"), rtx.join());
+  assert.ok(rtx.every((name) => name.toLowerCase().startsWith("rtx 40")), rtx.join());
+  const full = await h.complete("train_pytorch_on_pod", "gpu_type", "NVIDIA H1");
+  assert.ok(full.includes("NVIDIA H100 PCIe"), full.join());
+  assert.ok(full.every((id) => id.startsWith("NVIDIA H1")), full.join());
+  assert.ok(!all.includes("unknown"));
+});
+
+Deno.test("a completion answers no suggestions when RunPod fails", async () => {
+  await using h = await startPromptHarness();
+  h.sim.injectFault({ kind: "status", status: 500, times: 20, match: { path: "/v2/pods" } });
+  assert.deepEqual(await h.complete("debug_pod", "pod_id", ""), []);
+  assert.ok(h.sim.requests.some((r) => r.path === "/v2/pods"), "RunPod was asked");
+  assert.ok(h.logLines.some((l) => l.includes("prompt completion failed")));
+  h.sim.injectFault({ kind: "status", status: 401, match: { path: "/v2/serverless" } });
+  assert.deepEqual(await h.complete("debug_endpoint", "endpoint_id", "a"), []);
+  h.sim.clearFaults();
+  // A failure is not cached: the next keystroke asks again and gets the pods.
+  const pod = await h.post("/v2/pods", { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
+  assert.deepEqual(await h.complete("debug_pod", "pod_id", ""), [pod.id]);
+  assert.ok(!h.logLines.some((l) => l.includes(KEY)), "the key never reaches the log");
+});
