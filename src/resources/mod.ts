@@ -23,7 +23,6 @@ import {
   listEndpoints,
   listNetworkVolumes,
   listTemplates,
-  type Pod,
   RunpodApiError,
   type RunpodClient,
 } from "../runpod/mod.ts";
@@ -32,7 +31,8 @@ import { balanceView } from "../tools/billing.ts";
 import { toRow as gpuRow } from "../tools/catalog.ts";
 import { errorToToolResult } from "../tools/errors.ts";
 import type { Clock } from "../tools/mod.ts";
-import { maskEnv, podRow } from "../tools/pods.ts";
+import { round4 } from "../policy/estimate.ts";
+import { podDetail, podRow } from "../tools/pods.ts";
 import { alwaysOnCost, endpointDetail, endpointRow } from "../tools/serverless.ts";
 import { templateDetail, templateRow } from "../tools/templates.ts";
 import { volumeRow } from "../tools/volumes.ts";
@@ -112,26 +112,6 @@ function idOf(
   }
   return id;
 }
-
-function podDetail(pod: Pod, showSecrets: boolean) {
-  return {
-    ...podRow(pod),
-    actions: [...(pod.actions ?? [])],
-    image: pod.image ?? null,
-    cloud: pod.cloud ?? null,
-    data_center_id: pod.dataCenterId ?? null,
-    container_disk_gb: pod.disk ?? null,
-    mounts: (pod.mounts ?? null) as Record<string, unknown> | null,
-    env: maskEnv(pod.env, showSecrets),
-    gpu_utilization_pct: pod.status === "RUNNING" && pod.runtime?.gpus
-      ? pod.runtime.gpus.map((g) => Number(g.util ?? 0))
-      : null,
-    created_at: pod.createdAt ?? null,
-    started_at: pod.startedAt ?? null,
-  };
-}
-
-const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
 function startsOrContains(
   rows: readonly { id: string; name: string }[],

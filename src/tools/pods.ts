@@ -131,6 +131,25 @@ export const listPods = defineTool({
   },
 });
 
+/** One pod in detail, as `get_pod` and the `runpod://pods/{pod_id}` resource show it. */
+export function podDetail(pod: Pod, showSecrets: boolean) {
+  return {
+    ...podRow(pod),
+    actions: [...(pod.actions ?? [])],
+    image: pod.image ?? null,
+    cloud: pod.cloud ?? null,
+    data_center_id: pod.dataCenterId ?? null,
+    container_disk_gb: pod.disk ?? null,
+    mounts: (pod.mounts ?? null) as Record<string, unknown> | null,
+    env: maskEnv(pod.env, showSecrets),
+    gpu_utilization_pct: pod.status === "RUNNING" && pod.runtime?.gpus
+      ? pod.runtime.gpus.map((g) => Number(g.util ?? 0))
+      : null,
+    created_at: pod.createdAt ?? null,
+    started_at: pod.startedAt ?? null,
+  };
+}
+
 /** `get_pod`: one pod in detail. */
 export const getPod = defineTool({
   name: "get_pod",
@@ -166,24 +185,8 @@ export const getPod = defineTool({
       );
     }
     const pod = await ctx.runpod.getPod(args.pod_id, ctx.signal);
-    const row = podRow(pod);
-    const utilization = pod.status === "RUNNING" && pod.runtime?.gpus
-      ? pod.runtime.gpus.map((g) => Number(g.util ?? 0))
-      : null;
-    const data = {
-      ...row,
-      actions: [...(pod.actions ?? [])],
-      image: pod.image ?? null,
-      cloud: pod.cloud ?? null,
-      data_center_id: pod.dataCenterId ?? null,
-      container_disk_gb: pod.disk ?? null,
-      mounts: (pod.mounts ?? null) as Record<string, unknown> | null,
-      env: maskEnv(pod.env, ctx.showSecrets),
-      gpu_utilization_pct: utilization,
-      created_at: pod.createdAt ?? null,
-      started_at: pod.startedAt ?? null,
-    };
+    const data = podDetail(pod, ctx.showSecrets);
     const next = data.actions.length > 0 ? ` Allowed actions: ${data.actions.join(", ")}.` : "";
-    return { summary: describeRow(row) + "." + next, data };
+    return { summary: describeRow(data) + "." + next, data };
   },
 });
