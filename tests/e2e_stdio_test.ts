@@ -74,6 +74,7 @@ Deno.test("main.ts applies --read-only, --toolsets and caps from the command lin
   const names = (await server.client.listTools()).tools.map((t) => t.name);
   assert.deepEqual(names, [
     "list_gpu_types",
+    "recommend_gpu",
     "list_data_centers",
     "list_cpu_types",
     "list_pods",

@@ -18,6 +18,7 @@ import {
   type Toolset,
   TOOLSETS,
 } from "./_define.ts";
+import { recommendGpu } from "./advisor.ts";
 import { listGpuTypes } from "./catalog.ts";
 import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
 import { getBalanceTool, getBillingHistoryTool, getSpendSummaryTool } from "./billing.ts";
@@ -66,6 +67,7 @@ export { type AnyTool, type Clock, REAL_CLOCK, type Toolset, TOOLSETS } from "./
 /** Every tool, in the order `tools/list` shows them. */
 export const ALL_TOOLS: readonly AnyTool[] = [
   listGpuTypes,
+  recommendGpu,
   listDataCenters,
   listCpuTypes,
   listPods,

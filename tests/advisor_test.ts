@@ -1,0 +1,408 @@
+import assert from "node:assert/strict";
+import { Client, InMemoryTransport } from "../src/deps.ts";
+import type { CallToolResult } from "../src/deps.ts";
+import { createLogger } from "../src/log.ts";
+import { estimateVram, vramForGpus, type VramOptions } from "../src/policy/vram.ts";
+import { RunpodClient } from "../src/runpod/mod.ts";
+import { RunpodSimulator } from "../src/sandbox/mod.ts";
+import { createServer } from "../src/server.ts";
+import { recommendGpu } from "../src/tools/advisor.ts";
+import { dataOf, TEST_KEY, textOf } from "./_harness.ts";
+
+// --- the estimate --------------------------------------------------------------------------------
+
+function parts(options: VramOptions) {
+  const e = estimateVram(options);
+  return [e.weightsGb, e.kvCacheOrActivationsGb, e.optimizerGb, e.overheadGb, e.totalGb];
+}
+
+Deno.test("estimateVram() pins 7B bf16 inference at 4k context to 17.1 GB", () => {
+  assert.deepEqual(parts({ paramsB: 7, precision: "bf16", workload: "inference" }), [
+    14,
+    0.6,
+    0,
+    2.5,
+    17.1,
+  ]);
+  const e = estimateVram({ paramsB: 7, precision: "bf16", workload: "inference" });
+  assert.equal(e.layers, 33);
+  assert.equal(e.hidden, 4211);
+  assert.match(e.assumptions, /4096 tokens × batch 1/);
+});
+
+Deno.test("estimateVram() pins 70B int4 inference to 42.4 GB with a 16-bit KV cache", () => {
+  assert.deepEqual(parts({ paramsB: 70, precision: "int4", workload: "inference" }), [
+    35,
+    2.6,
+    0,
+    4.8,
+    42.4,
+  ]);
+});
+
+Deno.test("estimateVram() pins 7B full fine-tune with Adam to 126.1 GB (16 B/param)", () => {
+  assert.deepEqual(parts({ paramsB: 7, precision: "bf16", workload: "full_finetune" }), [
+    14,
+    1.7,
+    98,
+    12.4,
+    126.1,
+  ]);
+  // Training from scratch needs the same memory per step; fp32 keeps 16 B/param too.
+  assert.deepEqual(
+    parts({ paramsB: 7, precision: "bf16", workload: "training" }),
+    parts({ paramsB: 7, precision: "bf16", workload: "full_finetune" }),
+  );
+  assert.deepEqual(parts({ paramsB: 7, precision: "fp32", workload: "full_finetune" }), [
+    28,
+    3.4,
+    84,
+    12.5,
+    127.9,
+  ]);
+});
+
+Deno.test("estimateVram() pins int8 and fp8 inference; fp8 also halves the KV cache", () => {
+  assert.deepEqual(parts({ paramsB: 13, precision: "int8", workload: "inference" }), [
+    13,
+    0.9,
+    0,
+    2.4,
+    16.3,
+  ]);
+  assert.deepEqual(parts({ paramsB: 8, precision: "fp8", workload: "inference" }), [
+    8,
+    0.3,
+    0,
+    1.8,
+    10.1,
+  ]);
+});
+
+Deno.test("estimateVram() pins LoRA and QLoRA: frozen weights plus 1% adapters with Adam", () => {
+  assert.deepEqual(parts({ paramsB: 7, precision: "bf16", workload: "lora_finetune" }), [
+    14,
+    1.7,
+    1.1,
+    2.7,
+    19.5,
+  ]);
+  const qlora = estimateVram({ paramsB: 70, precision: "int4", workload: "lora_finetune" });
+  assert.deepEqual(
+    [qlora.weightsGb, qlora.kvCacheOrActivationsGb, qlora.optimizerGb, qlora.totalGb],
+    [35, 6.5, 11.2, 59],
+  );
+  assert.match(qlora.assumptions, /QLoRA/);
+});
+
+Deno.test("estimateVram() grows the KV cache linearly with context and batch", () => {
+  const one = estimateVram({ paramsB: 7, precision: "bf16", workload: "inference" });
+  const big = estimateVram({
+    paramsB: 7,
+    precision: "bf16",
+    workload: "inference",
+    contextTokens: 32768,
+    batchSize: 8,
+  });
+  assert.equal(big.kvCacheOrActivationsGb, 36.3);
+  assert.ok(Math.abs(big.kvCacheOrActivationsGb / 64 - one.kvCacheOrActivationsGb) < 0.05);
+  assert.equal(big.totalGb, 56.3);
+});
+
+Deno.test("vramForGpus() adds 5% per extra GPU", () => {
+  assert.equal(vramForGpus(100, 1), 100);
+  assert.equal(vramForGpus(100, 2), 105);
+  assert.equal(vramForGpus(100, 4), 115);
+});
+
+// --- the tool, through a real MCP client against the simulator -----------------------------------
+
+interface Option {
+  gpu_type: string;
+  name: string;
+  gpu_count: number;
+  total_vram_gb: number;
+  headroom_gb: number;
+  usd_per_hour: number;
+  availability: string;
+  pool?: string;
+}
+interface Advice {
+  estimate: Record<string, number | string>;
+  options: Option[];
+  nearest: Option | null;
+  price_basis: string;
+  explanation: string;
+}
+
+async function startAdvisor() {
+  const sim = new RunpodSimulator({ apiKey: TEST_KEY });
+  const { url, close: closeSim } = await sim.listen();
+  const logger = createLogger({ level: "debug", write: () => {}, secrets: [TEST_KEY] });
+  const runpod = new RunpodClient({
+    apiKey: TEST_KEY,
+    restBaseUrl: url,
+    serverlessBaseUrl: `${url}/v2`,
+    graphqlUrl: `${url}/graphql`,
+    logger,
+    timeoutMs: 5_000,
+    sleep: () => Promise.resolve(),
+  });
+  const server = createServer({ runpod, logger }, { version: "0.0.0-test", tools: [recommendGpu] });
+  const client = new Client({ name: "advisor-tests", version: "1.0.0" }, { capabilities: {} });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+  const close = async () => {
+    await client.close();
+    await server.close();
+    await closeSim();
+  };
+  return {
+    sim,
+    client,
+    call: (args: Record<string, unknown>) =>
+      client.callTool({ name: "recommend_gpu", arguments: args }) as Promise<CallToolResult>,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function assertRanked(options: Option[]) {
+  for (let i = 1; i < options.length; i++) {
+    const a = options[i - 1]!;
+    const b = options[i]!;
+    const stockA = a.availability === "NONE" ? 1 : 0;
+    const stockB = b.availability === "NONE" ? 1 : 0;
+    assert.ok(
+      stockA < stockB || (stockA === stockB && a.usd_per_hour <= b.usd_per_hour),
+      `option ${i} is out of order`,
+    );
+  }
+}
+
+Deno.test("recommend_gpu reads the catalog once and ranks 7B inference fits by price", async () => {
+  await using h = await startAdvisor();
+  const result = await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" });
+  const data = dataOf<Advice>(result);
+
+  assert.equal(h.sim.requests.length, 1);
+  const [request] = h.sim.requests;
+  assert.equal(request?.method, "GET");
+  assert.equal(request?.path, "/v2/catalog/gpus");
+  assert.deepEqual(request?.query, { include: "AVAILABILITY", product: "POD" });
+
+  assert.equal(data.estimate.total_gb, 17.1);
+  assert.equal(data.options.length, 8);
+  assertRanked(data.options);
+  assert.deepEqual(
+    data.options.map((o) => [o.name, o.gpu_count, o.usd_per_hour]),
+    [
+      ["RTX A4500", 1, 0.25],
+      ["RTX 4000 Ada", 1, 0.26],
+      ["RTX A5000", 1, 0.27],
+      ["A40", 1, 0.4],
+      ["L4", 1, 0.43],
+      ["RTX 3090", 1, 0.46],
+      ["RTX 2000 Ada", 2, 0.48],
+      ["RTX A6000", 1, 0.49],
+    ],
+  );
+  const pick = data.options[0]!;
+  assert.deepEqual(pick, {
+    gpu_type: "NVIDIA RTX A4500",
+    name: "RTX A4500",
+    gpu_count: 1,
+    total_vram_gb: 20,
+    headroom_gb: 2.9,
+    usd_per_hour: 0.25,
+    availability: "MEDIUM",
+  });
+  assert.equal(data.nearest, null);
+  assert.equal(data.explanation.split("\n").length, 2);
+  assert.match(data.explanation, /^Pick: 1× RTX A4500 \(20 GB\) at \$0\.25\/h per pod/);
+  assert.match(data.explanation, /cheapest option that fits; needs ~17\.1 GB = 14 GB weights/);
+  assert.match(textOf(result), /docs\/gpu-advisor\.md/);
+});
+
+Deno.test("recommend_gpu ranks GPUs with no stock after those in stock", async () => {
+  await using h = await startAdvisor();
+  const a4500 = h.sim.state.gpuTypes.get("NVIDIA RTX A4500");
+  assert.ok(a4500);
+  a4500.stock = { "EU-RO-1": "NONE" };
+  const data = dataOf<Advice>(
+    await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
+  );
+  assertRanked(data.options);
+  assert.equal(data.options[0]?.name, "RTX 4000 Ada");
+  assert.ok(!data.options.slice(0, 7).some((o) => o.name === "RTX A4500"));
+  assert.match(data.explanation, /cheapest fit in stock \(1 cheaper option has no stock now\)/);
+});
+
+Deno.test("recommend_gpu shards a 70B bf16 model across several GPUs when that is cheapest", async () => {
+  await using h = await startAdvisor();
+  const data = dataOf<Advice>(
+    await h.call({ model_params_b: 70, precision: "bf16", workload: "inference" }),
+  );
+  assert.equal(data.estimate.total_gb, 157.9);
+  const pick = data.options[0]!;
+  assert.equal(pick.name, "A40");
+  assert.equal(pick.gpu_count, 4);
+  assert.equal(pick.total_vram_gb, 192);
+  assert.equal(pick.usd_per_hour, 1.6);
+  // 157.9 GB × (1 + 3 × 5%) = 181.6 GB needed across four GPUs.
+  assert.equal(pick.headroom_gb, 10.4);
+  assert.match(data.explanation, /sharded across 4 GPUs \(tensor\/FSDP parallelism, \+5%/);
+  assert.ok(data.options.every((o) => o.total_vram_gb >= vramForGpus(157.9, o.gpu_count)));
+  assertRanked(data.options);
+});
+
+Deno.test("recommend_gpu drops options over max_price_per_hour", async () => {
+  await using h = await startAdvisor();
+  const data = dataOf<Advice>(
+    await h.call({
+      model_params_b: 7,
+      precision: "bf16",
+      workload: "inference",
+      max_price_per_hour: 0.3,
+    }),
+  );
+  assert.deepEqual(data.options.map((o) => o.name), ["RTX A4500", "RTX 4000 Ada", "RTX A5000"]);
+  assert.ok(data.options.every((o) => o.usd_per_hour <= 0.3));
+});
+
+Deno.test("recommend_gpu names the cheapest fit when the budget rules out everything", async () => {
+  await using h = await startAdvisor();
+  const result = await h.call({
+    model_params_b: 70,
+    precision: "bf16",
+    workload: "inference",
+    max_price_per_hour: 1,
+  });
+  const data = dataOf<Advice>(result);
+  assert.deepEqual(data.options, []);
+  assert.equal(data.nearest?.name, "A40");
+  assert.equal(data.nearest?.gpu_count, 4);
+  assert.match(data.explanation, /Nothing that fits costs \$1\.00\/h or less/);
+  assert.match(data.explanation, /Raise max_price_per_hour, or try a lower precision/);
+});
+
+Deno.test("recommend_gpu with SERVERLESS ranks pools at serverless prices, sized by their smallest GPU", async () => {
+  await using h = await startAdvisor();
+  const data = dataOf<Advice>(
+    await h.call({
+      model_params_b: 7,
+      precision: "bf16",
+      workload: "inference",
+      product: "SERVERLESS",
+    }),
+  );
+  assert.deepEqual(h.sim.requests[0]?.query, { include: "AVAILABILITY", product: "SERVERLESS" });
+  assert.equal(data.price_basis, "serverless USD/hour per worker of gpu_count GPUs");
+  assertRanked(data.options);
+  const pools = data.options.map((o) => o.pool);
+  assert.equal(new Set(pools).size, pools.length, "one option per pool");
+  for (const option of data.options) {
+    assert.ok(option.pool);
+    assert.equal(option.gpu_type, option.pool);
+    const members = [...h.sim.state.gpuTypes.values()].filter((g) =>
+      g.pool === option.pool && g.price.serverless !== undefined
+    );
+    assert.ok(members.length > 0);
+    assert.equal(
+      option.total_vram_gb,
+      Math.min(...members.map((g) => g.memory)) * option.gpu_count,
+    );
+    assert.equal(
+      option.usd_per_hour,
+      Math.round(Math.max(...members.map((g) => g.price.serverless!)) * option.gpu_count * 1e4) /
+        1e4,
+    );
+  }
+  assert.deepEqual(
+    data.options.slice(0, 4).map((o) => [o.pool, o.gpu_count, o.usd_per_hour]),
+    [["AMPERE_24", 1, 0.68], ["ADA_24", 1, 1.1], ["AMPERE_16", 2, 1.16], ["AMPERE_48", 1, 1.22]],
+  );
+  assert.match(
+    data.explanation,
+    /^Pick: 1× GPU from pool AMPERE_24 \(RTX 3090 \/ RTX A5000 \/ L4; 24 GB\) at \$0\.68\/h per worker/,
+  );
+});
+
+Deno.test("recommend_gpu says what to change when no GPU can hold the model", async () => {
+  await using h = await startAdvisor();
+  const result = await h.call({
+    model_params_b: 2000,
+    precision: "bf16",
+    workload: "full_finetune",
+    batch_size: 4,
+  });
+  const data = dataOf<Advice>(result);
+  assert.deepEqual(data.options, []);
+  assert.equal(data.nearest?.name, "MI300X");
+  assert.equal(data.nearest?.gpu_count, 8);
+  assert.ok((data.nearest?.headroom_gb ?? 0) < 0);
+  assert.match(
+    data.explanation,
+    /^Nothing fits: the largest pod, 8× MI300X \(1536 GB\), is [\d.]+ GB short/,
+  );
+  assert.match(data.explanation, /Try lora_finetune instead of full training \(int4 for QLoRA\)\./);
+});
+
+Deno.test("recommend_gpu refuses bad arguments before anything reaches RunPod", async () => {
+  await using h = await startAdvisor();
+  for (
+    const args of [
+      { model_params_b: 0.05, precision: "bf16", workload: "inference" },
+      { model_params_b: 5000, precision: "bf16", workload: "inference" },
+      { model_params_b: 7, precision: "fp64", workload: "inference" },
+      { model_params_b: 7, precision: "bf16", workload: "pretraining" },
+      { model_params_b: 7, precision: "bf16", workload: "inference", batch_size: 0 },
+      { model_params_b: 7, precision: "bf16", workload: "inference", product: "CLUSTER" },
+      { model_params_b: 7, precision: "bf16", workload: "inference", max_price_per_hour: -1 },
+      { precision: "bf16", workload: "inference" },
+    ]
+  ) {
+    const result = await h.call(args);
+    assert.equal(result.isError, true, JSON.stringify(args));
+    assert.match(textOf(result), /Input validation error/);
+  }
+  assert.equal(h.sim.requests.length, 0);
+});
+
+Deno.test("recommend_gpu works through the tool registry with a flat, described schema", async () => {
+  await using h = await startAdvisor();
+  const { tools } = await h.client.listTools();
+  assert.equal(tools.length, 1);
+  const tool = tools[0]!;
+  assert.equal(tool.name, "recommend_gpu");
+  assert.ok(tool.description && tool.description.length < 600);
+  assert.equal(tool.annotations?.readOnlyHint, true);
+  const properties = tool.inputSchema.properties as Record<string, { description?: string }>;
+  for (const [name, schema] of Object.entries(properties)) {
+    assert.match(name, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
+    assert.match(String(schema.description), /e\.g\./, name);
+  }
+  const data = dataOf<Advice>(
+    await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
+  );
+  assert.equal(data.options[0]?.name, "RTX A4500");
+});
+
+Deno.test("recommend_gpu maps a RunPod failure to a tool error", async () => {
+  await using h = await startAdvisor();
+  h.sim.injectFault({ kind: "status", status: 401, match: { path: "/v2/catalog/gpus" } });
+  const result = await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" });
+  assert.equal(result.isError, true);
+  assert.match(textOf(result), /RUNPOD_API_KEY/);
+  assert.ok(!textOf(result).includes(TEST_KEY));
+});
+
+Deno.test("recommend_gpu answers plainly when the catalog offers nothing", async () => {
+  await using h = await startAdvisor();
+  h.sim.state.gpuTypes.clear();
+  const empty = dataOf<Advice>(
+    await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
+  );
+  assert.deepEqual(empty.options, []);
+  assert.equal(empty.nearest, null);
+  assert.match(empty.explanation, /^Nothing fits: the catalog offers no GPU for this product/);
+});
