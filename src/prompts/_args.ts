@@ -6,6 +6,8 @@
  * @module
  */
 
+import { estimateVram } from "../policy/vram.ts";
+
 /** A value read from a prompt argument, or why it could not be read. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -103,12 +105,17 @@ export function parseTaskKind(text: string): TaskKind {
 }
 
 /**
- * A rough VRAM need in GB for one copy of the model: fp16 weights plus headroom for inference and
- * diffusion, LoRA-style fine-tuning at about 3 bytes per parameter, full training with Adam in
- * mixed precision at about 16. Batch size adds activation memory, counted coarsely.
+ * VRAM need in GB for one copy of the model, from the documented estimate that `recommend_gpu`
+ * uses (bf16; inference for inference, diffusion and other work, LoRA for fine-tuning, Adam for
+ * full training), rounded up.
  */
 export function estimateVramGb(kind: TaskKind, billions: number, batchSize = 1): number {
-  const bytesPerParam = kind === "training" ? 16 : kind === "fine-tuning" ? 3 : 2.2;
-  const batchFactor = 1 + Math.min(batchSize - 1, 63) * 0.02;
-  return Math.ceil(billions * bytesPerParam * batchFactor + 2);
+  const workload = kind === "training"
+    ? "full_finetune"
+    : kind === "fine-tuning"
+    ? "lora_finetune"
+    : "inference";
+  return Math.ceil(
+    estimateVram({ paramsB: billions, precision: "bf16", workload, batchSize }).totalGb,
+  );
 }

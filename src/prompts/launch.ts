@@ -124,7 +124,7 @@ export const selectGpuPrompt: PromptSpec = {
       problems,
       context,
       steps: [
-        "`recommend_gpu` with the task, model size and batch size, if this server offers it; otherwise go to step 2.",
+        "`recommend_gpu` with model_params_b, precision (e.g. bf16), workload (inference, a LoRA fine-tune or a full fine-tune, as its schema names them), batch_size and product; if this server does not offer it, go to step 2.",
         `\`list_gpu_types\` with ${minVram}${gpuCount}, available_only=true${
           price ? `, max_price_per_hour=${price}` : ""
         }, product=${
