@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Client, InMemoryTransport } from "../src/deps.ts";
+import { Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
 import type { CallToolResult } from "../src/deps.ts";
 import { createLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
@@ -38,6 +38,8 @@ export interface HarnessOptions {
 export interface Harness {
   sim: RunpodSimulator;
   client: Client;
+  /** The server under test (for `resourcesOf`). */
+  server: McpServer;
   /** Simulator base URL, e.g. http://127.0.0.1:40123. */
   url: string;
   /** Every stderr line the server's logger wrote. */
@@ -106,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   return {
     sim,
     client,
+    server,
     url,
     logLines,
     sleeps,

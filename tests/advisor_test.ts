@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
-import { Client, InMemoryTransport } from "../src/deps.ts";
-import type { CallToolResult } from "../src/deps.ts";
-import { createLogger } from "../src/log.ts";
 import { estimateVram, vramForGpus, type VramOptions } from "../src/policy/vram.ts";
-import { RunpodClient } from "../src/runpod/mod.ts";
-import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { createServer } from "../src/server.ts";
 import { recommendGpu } from "../src/tools/advisor.ts";
-import { dataOf, TEST_KEY, textOf } from "./_harness.ts";
+import { dataOf, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 
 // --- the estimate --------------------------------------------------------------------------------
 
@@ -136,33 +130,12 @@ interface Advice {
 }
 
 async function startAdvisor() {
-  const sim = new RunpodSimulator({ apiKey: TEST_KEY });
-  const { url, close: closeSim } = await sim.listen();
-  const logger = createLogger({ level: "debug", write: () => {}, secrets: [TEST_KEY] });
-  const runpod = new RunpodClient({
-    apiKey: TEST_KEY,
-    restBaseUrl: url,
-    serverlessBaseUrl: `${url}/v2`,
-    graphqlUrl: `${url}/graphql`,
-    logger,
-    timeoutMs: 5_000,
-    sleep: () => Promise.resolve(),
-  });
-  const server = createServer({ runpod, logger }, { version: "0.0.0-test", tools: [recommendGpu] });
-  const client = new Client({ name: "advisor-tests", version: "1.0.0" }, { capabilities: {} });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  const close = async () => {
-    await client.close();
-    await server.close();
-    await closeSim();
-  };
+  const h = await startHarness({ server: { tools: [recommendGpu] } });
   return {
-    sim,
-    client,
-    call: (args: Record<string, unknown>) =>
-      client.callTool({ name: "recommend_gpu", arguments: args }) as Promise<CallToolResult>,
-    [Symbol.asyncDispose]: close,
+    sim: h.sim,
+    client: h.client,
+    call: (args: Record<string, unknown>) => h.call("recommend_gpu", args),
+    [Symbol.asyncDispose]: h.close,
   };
 }
 

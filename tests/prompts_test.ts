@@ -1,60 +1,24 @@
 import assert from "node:assert/strict";
-import { Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
-import { createLogger } from "../src/log.ts";
 import { formatModelSize, parseModelSize } from "../src/prompts/_args.ts";
 import { ALL_PROMPTS } from "../src/prompts/mod.ts";
-import { RunpodClient } from "../src/runpod/mod.ts";
-import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { createServer } from "../src/server.ts";
-import { ALL_TOOLS, type Clock } from "../src/tools/mod.ts";
+import { ALL_TOOLS } from "../src/tools/mod.ts";
+import { simRequest, startHarness, TEST_KEY } from "./_harness.ts";
 
-const KEY = "rpa_TESTKEY0123456789abcdefXYZ";
 const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const RTX4090 = "NVIDIA GeForce RTX 4090";
 
-/** tests/_harness.ts in small: the real server with prompts registered, no tools, the simulator. */
+/** The real server with prompts registered and no tools, against the simulator. */
 async function startPromptHarness() {
-  const sim = new RunpodSimulator({ apiKey: KEY });
-  const { url, close: closeSim } = await sim.listen();
-  const logLines: string[] = [];
-  const logger = createLogger({ level: "debug", write: (l) => logLines.push(l), secrets: [KEY] });
-  const runpod = new RunpodClient({
-    apiKey: KEY,
-    restBaseUrl: url,
-    serverlessBaseUrl: `${url}/v2`,
-    graphqlUrl: `${url}/graphql`,
-    logger,
-    timeoutMs: 5_000,
-    sleep: (_ms, signal) => signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
-  });
-  const clock: Clock = {
-    now: () => sim.now(),
-    sleep: (ms) => Promise.resolve(sim.advance(ms)),
-  };
-  const server: McpServer = createServer({ runpod, logger, clock }, {
-    version: "0.0.0-test",
-    tools: [],
-  });
-  const client = new Client({ name: "prompts-test", version: "1.0.0" }, { capabilities: {} });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
-  const close = async () => {
-    await client.close();
-    await server.close();
-    await closeSim();
-  };
+  const h = await startHarness({ server: { tools: [] } });
+  const { sim, client, logLines } = h;
+  const close = h.close;
   return {
     sim,
     client,
     logLines,
     async post(path: string, body: unknown): Promise<{ id: string }> {
-      const response = await fetch(`${url}${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      const json = await response.json();
-      assert.equal(response.status, 201, JSON.stringify(json));
+      const { status, json } = await simRequest(h, "POST", path, body);
+      assert.equal(status, 201, JSON.stringify(json));
       return json;
     },
     async render(name: string, args: Record<string, string>): Promise<string> {
@@ -425,5 +389,5 @@ Deno.test("a completion answers no suggestions when RunPod fails", async () => {
   // A failure is not cached: the next keystroke asks again and gets the pods.
   const pod = await h.post("/v2/pods", { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
   assert.deepEqual(await h.complete("debug_pod", "pod_id", ""), [pod.id]);
-  assert.ok(!h.logLines.some((l) => l.includes(KEY)), "the key never reaches the log");
+  assert.ok(!h.logLines.some((l) => l.includes(TEST_KEY)), "the key never reaches the log");
 });

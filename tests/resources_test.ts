@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Client, InMemoryTransport, ResourceUpdatedNotificationSchema } from "../src/deps.ts";
+import { ResourceUpdatedNotificationSchema } from "../src/deps.ts";
 import { createLogger } from "../src/log.ts";
 import {
   DEFAULT_POLL_INTERVAL_MS,
@@ -9,60 +9,30 @@ import {
 } from "../src/resources/mod.ts";
 import { PodWatcher } from "../src/resources/_watch.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
-import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { createServer, resourcesOf } from "../src/server.ts";
-import { TEST_KEY } from "./_harness.ts";
+import { resourcesOf } from "../src/server.ts";
+import { simRequest, startHarness, TEST_KEY } from "./_harness.ts";
 
 const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const RTX4090 = "NVIDIA GeForce RTX 4090";
 const HF_TOKEN = "hf_abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** The real server with no tools and only the resources, a real client, and the simulator. */
+/** The real server with no tools (so only resources and prompts), a real client, the simulator. */
 async function start(options: { showSecrets?: boolean } = {}) {
-  const sim = new RunpodSimulator({ apiKey: TEST_KEY });
-  const { url, close: closeSim } = await sim.listen();
-  const logLines: string[] = [];
-  const logger = createLogger({
-    level: "debug",
-    write: (l) => logLines.push(l),
-    secrets: [TEST_KEY],
+  const h = await startHarness({
+    server: { tools: [], ...(options.showSecrets ? { showSecrets: true } : {}) },
   });
-  const runpod = new RunpodClient({
-    apiKey: TEST_KEY,
-    restBaseUrl: url,
-    serverlessBaseUrl: `${url}/v2`,
-    graphqlUrl: `${url}/graphql`,
-    logger,
-    timeoutMs: 5_000,
-    sleep: () => Promise.resolve(),
-  });
-  const server = createServer({ runpod, logger }, {
-    version: "0.0.0-test",
-    tools: [],
-    ...(options.showSecrets ? { showSecrets: true } : {}),
-    secrets: [TEST_KEY],
-  });
-  const resources: ResourceHandle | undefined = resourcesOf(server);
+  const { sim, client, logLines } = h;
+  const resources: ResourceHandle | undefined = resourcesOf(h.server);
   assert.ok(resources, "createServer registers the resources");
-  const client = new Client({ name: "resources-test", version: "1.0.0" });
   const updates: string[] = [];
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
     updates.push(n.params.uri);
   });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
 
-  /** Sends a request straight to the simulator, as another RunPod client would. */
-  const send = (method: string, path: string, body?: unknown) =>
-    fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_KEY}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const send = (method: string, path: string, body?: unknown) => simRequest(h, method, path, body);
   const post = async (path: string, body: unknown) => {
-    const response = await send("POST", path, body);
-    const json = await response.json();
-    if (response.status !== 201) throw new Error(`Cannot seed ${path}: ${JSON.stringify(json)}`);
+    const { status, json } = await send("POST", path, body);
+    if (status !== 201) throw new Error(`Cannot seed ${path}: ${JSON.stringify(json)}`);
     return json as { id: string } & Record<string, unknown>;
   };
   const seedPod = (name: string) =>
@@ -87,12 +57,7 @@ async function start(options: { showSecrets?: boolean } = {}) {
   /** Lets notifications sent during a poll reach the client's handler. */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-  const close = async () => {
-    resources.close();
-    await client.close();
-    await server.close();
-    await closeSim();
-  };
+  const close = h.close;
   return {
     sim,
     client,
@@ -400,7 +365,6 @@ Deno.test("a subscribed pod sends resources/updated when its status changes, and
 
   // Terminated elsewhere: the pod disappears (404), reported once, then no longer polled.
   const deleted = await h.send("DELETE", `/v2/pods/${pod.id}`);
-  await deleted.body?.cancel();
   assert.equal(deleted.status, 204);
   await h.resources.pollOnce();
   await h.settle();
