@@ -145,10 +145,6 @@ export const BalanceResponseSchema = z.looseObject({
 /** The v2 balance route as guessed from the docs' page slug (see API-NOTES §1). */
 export const BALANCE_PATH = "/v2/billing/balance";
 
-function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
-}
-
 function windowQuery(query: BillingQuery) {
   return {
     startTime: query.startTime,
@@ -169,7 +165,7 @@ export async function listBilling(
     path: "/v2/billing",
     query: windowQuery(query),
     schema: ListBillingResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -184,7 +180,7 @@ export async function listPodBilling(
     path: "/v2/billing/pods",
     query: { ...windowQuery(query), podId: query.podId },
     schema: ListPodBillingResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -202,7 +198,7 @@ export async function listServerlessBilling(
     path: "/v2/billing/serverless",
     query: { ...windowQuery(query), serverlessId: query.serverlessId },
     schema: ListServerlessBillingResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -217,7 +213,7 @@ export async function listNetworkVolumeBilling(
     path: "/v2/billing/network-volumes",
     query: { ...windowQuery(query), networkVolumeId: query.networkVolumeId },
     schema: ListNetworkVolumeBillingResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -256,7 +252,7 @@ export async function getAccountBalance(
       method: "GET",
       path: BALANCE_PATH,
       schema: BalanceResponseSchema,
-      ...withSignal(signal),
+      signal,
     });
   } catch (error) {
     const absent = (error instanceof RunpodApiError && NO_V2_BALANCE.has(error.status)) ||

@@ -335,7 +335,7 @@ export class RunpodClient {
       path: opts.path,
       schema: z.unknown(),
       ...(opts.query ? { query: opts.query } : {}),
-      ...withSignal(opts.signal),
+      signal: opts.signal,
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
     return await this.#send<Response>({
@@ -398,7 +398,7 @@ export class RunpodClient {
       path: "/v2/catalog/gpus",
       query: gpuQuery(params),
       schema: ListGpuTypesResponseSchema,
-      ...withSignal(signal),
+      signal,
     });
     return body.gpus;
   }
@@ -410,7 +410,7 @@ export class RunpodClient {
       path: `/v2/catalog/gpus/${pathSegment(id, "GPU type id")}`,
       query: gpuQuery(params),
       schema: GpuTypeSchema,
-      ...withSignal(signal),
+      signal,
     });
   }
 
@@ -421,7 +421,7 @@ export class RunpodClient {
       path: "/v2/catalog/cpus",
       query: { include: params.include, product: params.product, vcpuCount: params.vcpuCount },
       schema: ListCpuTypesResponseSchema,
-      ...withSignal(signal),
+      signal,
     });
     return body.cpus;
   }
@@ -442,7 +442,7 @@ export class RunpodClient {
         globalNetwork: params.globalNetwork,
       },
       schema: ListDataCentersResponseSchema,
-      ...withSignal(signal),
+      signal,
     });
     return body.dataCenters;
   }
@@ -453,7 +453,7 @@ export class RunpodClient {
       method: "GET",
       path: "/v2/pods",
       schema: ListPodsResponseSchema,
-      ...withSignal(signal),
+      signal,
     });
     return body.pods;
   }
@@ -464,7 +464,7 @@ export class RunpodClient {
       method: "GET",
       path: `/v2/pods/${pathSegment(id, "pod id")}`,
       schema: PodSchema,
-      ...withSignal(signal),
+      signal,
     });
   }
 
@@ -744,10 +744,6 @@ function trimTrailingSlashes(url: string): string {
 
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

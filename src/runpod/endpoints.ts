@@ -194,10 +194,6 @@ export interface UpdateEndpointBody {
   flashboot?: FlashbootMode;
 }
 
-function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
-}
-
 function endpointPath(id: string): string {
   return `/v2/serverless/${pathSegment(id, "endpoint id")}`;
 }
@@ -211,7 +207,7 @@ export async function listEndpoints(
     method: "GET",
     path: "/v2/serverless",
     schema: ListEndpointsResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
   return body.endpoints;
 }
@@ -226,7 +222,7 @@ export async function getEndpoint(
     method: "GET",
     path: endpointPath(id),
     schema: EndpointSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -245,7 +241,7 @@ export async function createEndpoint(
     body,
     schema: EndpointSchema,
     idempotent: false,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -261,7 +257,7 @@ export async function updateEndpoint(
     path: endpointPath(id),
     body,
     schema: EndpointSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -275,7 +271,7 @@ export async function deleteEndpoint(
     method: "DELETE",
     path: endpointPath(id),
     schema: NoContentSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -289,6 +285,6 @@ export async function listEndpointWorkers(
     method: "GET",
     path: `${endpointPath(id)}/workers`,
     schema: ListEndpointWorkersResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
 }

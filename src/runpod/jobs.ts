@@ -122,10 +122,6 @@ export interface JobCallOptions {
   signal?: AbortSignal;
 }
 
-function signalOf(options: JobCallOptions | undefined): { signal?: AbortSignal } {
-  return options?.signal ? { signal: options.signal } : {};
-}
-
 function jobPath(op: string, jobId: string): string {
   return `/${op}/${pathSegment(jobId, "job id")}`;
 }
@@ -143,7 +139,7 @@ export async function runJob(
     body,
     schema: JobStatusSchema,
     idempotent: false,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -174,7 +170,7 @@ export async function runJobSync(
     schema: JobStatusSchema,
     idempotent: false,
     timeoutMs: options.waitMs + RUNSYNC_MARGIN_MS,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -189,7 +185,7 @@ export async function getJobStatus(
     method: "GET",
     path: jobPath("status", jobId),
     schema: JobStatusSchema,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -215,7 +211,7 @@ export async function streamJob(
     query: { wait: options.waitMs },
     schema: JobStreamSchema,
     timeoutMs: options.waitMs + RUNSYNC_MARGIN_MS,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -231,7 +227,7 @@ export async function cancelJob(
     path: jobPath("cancel", jobId),
     schema: JobStatusSchema,
     idempotent: true,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -247,7 +243,7 @@ export async function retryJob(
     path: jobPath("retry", jobId),
     schema: JobStatusSchema,
     idempotent: false,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -261,7 +257,7 @@ export async function getEndpointHealth(
     method: "GET",
     path: "/health",
     schema: EndpointHealthSchema,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }
 
@@ -279,6 +275,6 @@ export async function purgeQueue(
     path: "/purge-queue",
     schema: PurgeQueueResultSchema,
     idempotent: true,
-    ...signalOf(options),
+    signal: options?.signal,
   });
 }

@@ -55,7 +55,7 @@ export async function createPod(
     body,
     schema: PodSchema,
     idempotent: false,
-    ...(signal ? { signal } : {}),
+    signal,
   });
 }
 
@@ -71,7 +71,7 @@ export async function updatePod(
     path: `/v2/pods/${pathSegment(id, "pod id")}`,
     body,
     schema: PodSchema,
-    ...(signal ? { signal } : {}),
+    signal,
   });
 }
 
@@ -90,6 +90,6 @@ export async function podAction(
     path: `/v2/pods/${pathSegment(id, "pod id")}/action`,
     body: { action },
     schema: action === "terminate" ? NoContentSchema : PodSchema,
-    ...(signal ? { signal } : {}),
+    signal,
   });
 }

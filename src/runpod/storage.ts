@@ -131,10 +131,6 @@ export interface CreateRegistryBody {
   password: string;
 }
 
-function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
-}
-
 // --- templates ---
 
 /** Lists the account's own templates (`GET /v2/templates`). */
@@ -146,7 +142,7 @@ export async function listTemplates(
     method: "GET",
     path: "/v2/templates",
     schema: ListTemplatesResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
   return body.templates;
 }
@@ -162,7 +158,7 @@ export async function listPublicTemplates(
     path: "/v2/catalog/templates",
     query: { source },
     schema: ListTemplatesResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
   return body.templates;
 }
@@ -177,7 +173,7 @@ export async function getTemplate(
     method: "GET",
     path: `/v2/templates/${pathSegment(id, "template id")}`,
     schema: TemplateSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -193,7 +189,7 @@ export async function createTemplate(
     body,
     schema: TemplateSchema,
     idempotent: false,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -213,7 +209,7 @@ export async function updateTemplate(
     body,
     schema: TemplateSchema,
     idempotent: true,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -227,7 +223,7 @@ export async function deleteTemplate(
     method: "DELETE",
     path: `/v2/templates/${pathSegment(id, "template id")}`,
     schema: NoContentSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -242,7 +238,7 @@ export async function listNetworkVolumes(
     method: "GET",
     path: "/v2/network-volumes",
     schema: ListNetworkVolumesResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
   return body.networkVolumes;
 }
@@ -257,7 +253,7 @@ export async function getNetworkVolume(
     method: "GET",
     path: `/v2/network-volumes/${pathSegment(id, "network volume id")}`,
     schema: NetworkVolumeSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -276,7 +272,7 @@ export async function createNetworkVolume(
     body,
     schema: NetworkVolumeSchema,
     idempotent: false,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -296,7 +292,7 @@ export async function updateNetworkVolume(
     body,
     schema: NetworkVolumeSchema,
     idempotent: true,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -310,7 +306,7 @@ export async function deleteNetworkVolume(
     method: "DELETE",
     path: `/v2/network-volumes/${pathSegment(id, "network volume id")}`,
     schema: NoContentSchema,
-    ...withSignal(signal),
+    signal,
   });
 }
 
@@ -325,7 +321,7 @@ export async function listRegistries(
     method: "GET",
     path: "/v2/registries",
     schema: ListRegistriesResponseSchema,
-    ...withSignal(signal),
+    signal,
   });
   return body.registries;
 }
@@ -351,7 +347,7 @@ export async function createRegistry(
       body,
       schema: RegistrySchema,
       idempotent: false,
-      ...withSignal(signal),
+      signal,
     });
   } catch (error) {
     if (error instanceof RunpodApiError) {
@@ -384,6 +380,6 @@ export async function deleteRegistry(
     method: "DELETE",
     path: `/v2/registries/${pathSegment(id, "registry id")}`,
     schema: NoContentSchema,
-    ...withSignal(signal),
+    signal,
   });
 }

@@ -127,7 +127,7 @@ export async function lastLogLines(
     const read = await readPodLogs(runpod, podId, {
       tail: count,
       maxWaitMs: 3_000,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     return read.lines.slice(-count).map((entry) => formatLine(entry).text);
   } catch {
