@@ -12,7 +12,44 @@ export const ROOT = new URL("../", import.meta.url);
 /** Path of the Deno binary running the tests. */
 export const DENO = Deno.execPath();
 
-/** Runs a command to completion and returns its exit code and output. */
+/**
+ * What a spawned `deno` needs from this environment to find its cache and reach the package
+ * registry: TLS trust (a proxy CA here), proxies, the cache folder and the registry. Nothing else
+ * passes, so the server under test sees none of the machine's other variables. Without these, a
+ * fresh machine's child `deno` downloads into an empty cache and fails TLS with `UnknownIssuer`.
+ */
+export const TOOLCHAIN_ENV_NAMES: readonly string[] = [
+  "PATH",
+  "HOME",
+  "DENO_DIR",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "NPM_CONFIG_REGISTRY",
+  "npm_config_registry",
+  "DENO_NO_UPDATE_CHECK",
+];
+
+/** The {@linkcode TOOLCHAIN_ENV_NAMES} that are set here, with their values. */
+export function toolchainEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of TOOLCHAIN_ENV_NAMES) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * Runs `deno <args>` to completion with a scrubbed env ({@linkcode toolchainEnv} plus `env`) and
+ * returns its exit code and output.
+ */
 export async function run(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string | URL } = {},
@@ -20,7 +57,7 @@ export async function run(
   const output = await new Deno.Command(DENO, {
     args,
     cwd: options.cwd ?? ROOT,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", ...toolchainEnv(), ...options.env },
     clearEnv: true,
     stdin: "null",
   }).output();
@@ -52,12 +89,7 @@ export async function spawnServer(
     command: DENO,
     args,
     cwd: ROOT.pathname,
-    env: {
-      NO_COLOR: "1",
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      ...env,
-    },
+    env: { NO_COLOR: "1", ...toolchainEnv(), ...env },
     stderr: "pipe",
   });
   let stderrText = "";

@@ -13,9 +13,7 @@ const flags = await compilePermissionFlags();
 async function bundle(): Promise<{ file: string; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "runpod-mcp-bundle-" });
   const file = `${dir}/runpod-mcp.js`;
-  const result = await run(["bundle", "--quiet", "--platform=deno", "-o", file, "main.ts"], {
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "" },
-  });
+  const result = await run(["bundle", "--quiet", "--platform=deno", "-o", file, "main.ts"]);
   assert.equal(result.code, 0, `deno bundle failed:\n${result.stderr}`);
   return { file, dir };
 }

@@ -17,9 +17,7 @@ const server = new McpServer({ name: "t", version: "1" });
 server.registerTool("t", { inputSchema: { count: z.number() } }, ({ count }) => ${body});
 `,
     );
-    const result = await run(["check", "--quiet", file], {
-      env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "" },
-    });
+    const result = await run(["check", "--quiet", file]);
     return { code: result.code, stderr: result.stderr };
   } finally {
     await Deno.remove(file);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../src/cli.ts";
 import { ALL_TOOLS } from "../src/tools/mod.ts";
-import { compilePermissionFlags, run, spawnServer } from "./_spawn.ts";
+import { compilePermissionFlags, run, spawnServer, TOOLCHAIN_ENV_NAMES } from "./_spawn.ts";
 
 Deno.test("main.ts --sandbox serves tools over stdio to a real SDK client", async () => {
   const flags = await compilePermissionFlags();
@@ -93,4 +93,19 @@ Deno.test("main.ts applies --read-only, --toolsets and caps from the command lin
   });
   assert.equal(refused.isError, true);
   assert.match(JSON.stringify(refused.content), /above the per-resource cap of \$0\.05\/h/);
+});
+
+Deno.test("a spawned deno sees only the toolchain's variables: TLS, proxies, cache, registry", async () => {
+  const result = await run(
+    ["eval", "console.log(JSON.stringify(Object.keys(Deno.env.toObject()).sort()))"],
+    { env: { RUNPOD_API_KEY: "rpa_SPAWNKEY0000000000" } },
+  );
+  assert.equal(result.code, 0, result.stderr);
+  const seen: string[] = JSON.parse(result.stdout);
+  const allowed = new Set([...TOOLCHAIN_ENV_NAMES, "NO_COLOR", "RUNPOD_API_KEY"]);
+  assert.deepEqual(seen.filter((name) => !allowed.has(name)), []);
+  assert.ok(seen.includes("RUNPOD_API_KEY"), "the test's own env must still reach the child");
+  for (const name of ["DENO_DIR", "NODE_EXTRA_CA_CERTS", "HTTPS_PROXY"]) {
+    if (Deno.env.get(name) !== undefined) assert.ok(seen.includes(name), `${name} was dropped`);
+  }
 });
