@@ -29,14 +29,19 @@ export function renderToolTable(): string {
   ].join("\n");
 }
 
-/** Replaces the table between the markers in `readme`; throws if the markers are missing. */
-export function withToolTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
+/** Replaces what stands between two markers in `readme`; throws if the markers are missing. */
+export function withSection(readme: string, rendered: string, startMark: string, endMark: string) {
+  const start = readme.indexOf(startMark);
+  const end = readme.indexOf(endMark);
   if (start < 0 || end < start) {
-    throw new Error("Cannot update README.md: the tool table markers are missing");
+    throw new Error(`Cannot update README.md: the markers ${startMark} … ${endMark} are missing`);
   }
-  return readme.slice(0, start) + renderToolTable() + readme.slice(end + TABLE_END.length);
+  return readme.slice(0, start) + rendered + readme.slice(end + endMark.length);
+}
+
+/** Replaces the tool table between its markers in `readme`. */
+export function withToolTable(readme: string): string {
+  return withSection(readme, renderToolTable(), TABLE_START, TABLE_END);
 }
 
 /** The table's cells, row by row, ignoring the column padding `deno fmt` adds. */
@@ -52,9 +57,18 @@ export function tableCells(markdown: string): string[][] {
     );
 }
 
-/** The generated section of `readme`, or undefined when the markers are missing. */
+/** The section of `readme` between two markers, or undefined when they are missing. */
+export function currentSection(
+  readme: string,
+  startMark: string,
+  endMark: string,
+): string | undefined {
+  const start = readme.indexOf(startMark);
+  const end = readme.indexOf(endMark);
+  return start < 0 || end < start ? undefined : readme.slice(start, end + endMark.length);
+}
+
+/** The generated tool table of `readme`, or undefined when the markers are missing. */
 export function currentToolTable(readme: string): string | undefined {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  return start < 0 || end < start ? undefined : readme.slice(start, end + TABLE_END.length);
+  return currentSection(readme, TABLE_START, TABLE_END);
 }

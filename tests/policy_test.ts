@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { ElicitRequestSchema } from "../src/deps.ts";
+import { type CallToolResult, ElicitRequestSchema } from "../src/deps.ts";
 import type { PolicyOptions } from "../src/policy/guard.ts";
-import { ALL_TOOLS, selectTools } from "../src/tools/mod.ts";
+import { WRITE_RULES } from "../src/policy/writes.ts";
+import { selectTools } from "../src/tools/mod.ts";
 import {
   dataOf,
   type Harness,
@@ -11,9 +12,8 @@ import {
   textOf,
   writes,
 } from "./_harness.ts";
+import { IMAGE, RTX4090, seedEndpoint, WRITE_TOOL_CALLS } from "./_write_tools.ts";
 
-const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
-const RTX4090 = "NVIDIA GeForce RTX 4090";
 const CONFIRMING: PolicyOptions = { readOnly: false, confirm: "billable-and-destructive" };
 const POD_ARGS = {
   name: "guarded",
@@ -24,10 +24,35 @@ const POD_ARGS = {
 
 /** Requests that change RunPod state (GraphQL POSTs are reads here). */
 
-function tokenOf(text: string): string {
-  const match = /confirmation_token="([^"]+)"/.exec(text);
-  assert.ok(match, `no confirmation token in: ${text}`);
-  return match[1]!;
+interface GuardData {
+  status: "dry_run" | "confirmation_required";
+  action: string;
+  kind: string;
+  cost: string;
+  usd_per_hour?: number;
+  verdict?: string;
+  request?: Record<string, unknown>;
+  token?: string;
+  expires_at?: string;
+  approves?: Record<string, unknown>;
+  previous_token?: string;
+}
+
+/** The guard's structured answer: a normal result (not an error) carrying `guard`. */
+function guardOf(result: CallToolResult): GuardData {
+  assert.notEqual(result.isError, true, `expected a guard answer, got an error: ${textOf(result)}`);
+  const guard = (result.structuredContent as { guard?: GuardData } | undefined)?.guard;
+  assert.ok(guard, `no structured guard answer in: ${textOf(result)}`);
+  assert.match(textOf(result), /Nothing was sent to RunPod|nothing was sent to RunPod/);
+  return guard;
+}
+
+/** The token a confirmation request carries, read as data; the text names the same one. */
+function tokenOf(result: CallToolResult): string {
+  const token = guardOf(result).token;
+  assert.ok(token, `no confirmation token in: ${textOf(result)}`);
+  assert.ok(textOf(result).includes(`confirmation_token="${token}"`));
+  return token;
 }
 
 async function http(h: Harness, method: string, path: string, body?: unknown) {
@@ -44,7 +69,23 @@ async function catalogPrice(h: Harness) {
 Deno.test("without elicitation, create_pod returns a token first and proceeds only with it", async () => {
   await using h = await startHarness({ server: { policy: CONFIRMING } });
   const first = await h.call("create_pod", POD_ARGS);
-  assert.equal(first.isError, true);
+  const guard = guardOf(first);
+  assert.equal(guard.status, "confirmation_required");
+  assert.equal(guard.kind, "billable");
+  assert.equal(guard.usd_per_hour, await catalogPrice(h));
+  // The arguments as the tool reads them, defaults filled in, secrets masked.
+  assert.deepEqual(guard.approves, {
+    ...POD_ARGS,
+    env: { HF_TOKEN: "[masked]" },
+    cloud: "SECURE",
+    gpu_count: 1,
+    start_ssh: true,
+    volume_mount_path: "/workspace",
+  });
+  assert.equal(
+    Date.parse(guard.expires_at ?? ""),
+    Math.floor((h.sim.now() + 10 * 60_000) / 1000) * 1000,
+  );
   const text = textOf(first);
   assert.match(
     text,
@@ -52,21 +93,22 @@ Deno.test("without elicitation, create_pod returns a token first and proceeds on
   );
   assert.deepEqual(writes(h), []);
 
-  const second = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(text) });
+  const second = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(first) });
   assert.notEqual(second.isError, true, textOf(second));
   assert.equal(writes(h).length, 1);
   assert.equal(writes(h)[0]?.path, "/v2/pods");
   assert.equal(h.sim.state.pods.size, 1);
 
   // The token confirmed one call; a replay asks again and creates nothing.
-  const replay = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(text) });
+  const replay = await h.call("create_pod", { ...POD_ARGS, confirmation_token: tokenOf(first) });
   assert.match(textOf(replay), /already used/);
+  assert.equal(guardOf(replay).previous_token, "used");
   assert.equal(writes(h).length, 1);
 });
 
 Deno.test("a token does not carry over to changed arguments, a tampered token, or after 10 minutes", async () => {
   await using h = await startHarness({ server: { policy: CONFIRMING } });
-  const token = tokenOf(textOf(await h.call("create_pod", POD_ARGS)));
+  const token = tokenOf(await h.call("create_pod", POD_ARGS));
 
   const changed = await h.call("create_pod", {
     ...POD_ARGS,
@@ -156,14 +198,14 @@ Deno.test("with elicitation, accepting sends exactly one request and declining o
 Deno.test("dry_run shows the exact masked request and the estimate, and sends nothing", async () => {
   await using h = await startHarness({ server: { policy: CONFIRMING } });
   const result = await h.call("create_pod", { ...POD_ARGS, dry_run: true });
-  assert.equal(result.isError, true);
+  const details = guardOf(result);
+  assert.equal(details.status, "dry_run");
   const text = textOf(result);
   assert.match(
     text,
     /^DRY RUN: nothing was sent to RunPod\. create_pod would create pod "guarded"/,
   );
   assert.match(text, /would ask the user for confirmation first/);
-  const details = JSON.parse(text.slice(text.indexOf("\n\n") + 2));
   assert.deepEqual(details.request, {
     method: "POST",
     path: "/v2/pods",
@@ -176,7 +218,8 @@ Deno.test("dry_run shows the exact masked request and the estimate, and sends no
       startSsh: true,
     },
   });
-  assert.equal(details.estimate.usd_per_hour, await catalogPrice(h));
+  assert.equal(details.usd_per_hour, await catalogPrice(h));
+  assert.equal(details.verdict, "would ask the user for confirmation first");
   assert.ok(!text.includes("hf_abcdefghij"));
   assert.deepEqual(writes(h), []);
 });
@@ -275,58 +318,32 @@ Deno.test("endpoint caps: workers and the worst-case hourly cost", async () => {
 });
 
 /** Builds each guarded tool's arguments, seeding what it acts on. */
-const GUARDED: Record<string, (h: Harness) => Promise<Record<string, unknown>>> = {
-  create_pod: () => Promise.resolve(POD_ARGS),
-  start_pod: async (h) => {
-    const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
-    h.sim.advance(10 * 60_000);
-    await http(h, "POST", `/v2/pods/${pod.id}/action`, { action: "stop" });
-    return { pod_id: pod.id };
-  },
-  terminate_pod: async (h) => {
-    const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
-    return { pod_id: pod.id };
-  },
-  create_endpoint: () =>
-    Promise.resolve({ name: "ep", image: IMAGE, gpu_types: ["RTX 4090"], workers_min: 1 }),
-  update_endpoint: async (h) => ({ endpoint_id: (await endpoint(h)).id, workers_min: 1 }),
-  delete_endpoint: async (h) => ({ endpoint_id: (await endpoint(h)).id }),
-  purge_queue: async (h) => ({ endpoint_id: (await endpoint(h)).id }),
-  create_network_volume: () =>
-    Promise.resolve({ name: "vol", size_gb: 20, data_center_id: "US-KS-2" }),
-  update_network_volume: async (h) => ({ volume_id: (await volume(h)).id, size_gb: 80 }),
-  delete_network_volume: async (h) => ({ volume_id: (await volume(h)).id }),
-  delete_template: async (h) => ({
-    template_id: (await http(h, "POST", "/v2/templates", { name: "t", image: IMAGE })).id,
-  }),
-  delete_registry: async (h) => ({
-    registry_id: (await http(h, "POST", "/v2/registries", {
-      name: "r",
-      username: "u",
-      password: "not-a-secret-shape",
-    })).id,
-  }),
-};
-
-function endpoint(h: Harness) {
-  return http(h, "POST", "/v2/serverless", {
-    name: "ep",
-    type: "QUEUE",
-    image: IMAGE,
-    gpu: { pools: ["ADA_24"], count: 1 },
-    workers: { min: 0, max: 2 },
-    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
-    timeout: 600000,
-  });
-}
-
-function volume(h: Harness) {
-  return http(h, "POST", "/v2/network-volumes", { name: "v", size: 50, dataCenter: "US-KS-2" });
-}
+/** Every write tool the default --confirm mode asks about: those that send a non-plain write. */
+const GUARDED = Object.fromEntries(
+  Object.entries(WRITE_TOOL_CALLS).filter(([name]) =>
+    WRITE_RULES.some((rule) => rule.tools.includes(name) && rule.kind !== "plain")
+  ),
+);
 
 Deno.test("every guarded tool: dry run and an unconfirmed call send nothing; the token sends one request", async () => {
-  const guardedTools = ALL_TOOLS.filter((t) => t.name in GUARDED).map((t) => t.name);
-  assert.equal(guardedTools.length, Object.keys(GUARDED).length, "every guarded tool exists");
+  assert.deepEqual(Object.keys(GUARDED).sort(), [
+    "create_endpoint",
+    "create_network_volume",
+    "create_pod",
+    "delete_endpoint",
+    "delete_network_volume",
+    "delete_registry",
+    "delete_template",
+    "purge_queue",
+    "restart_pod",
+    "start_pod",
+    "stop_pod",
+    "terminate_pod",
+    "update_endpoint",
+    "update_network_volume",
+    "update_pod",
+    "update_template",
+  ]);
   for (const [tool, setup] of Object.entries(GUARDED)) {
     await using h = await startHarness({ server: { policy: CONFIRMING } });
     const args = await setup(h);
@@ -342,7 +359,7 @@ Deno.test("every guarded tool: dry run and an unconfirmed call send nothing; the
 
     const confirmed = await h.call(tool, {
       ...args,
-      confirmation_token: tokenOf(textOf(unconfirmed)),
+      confirmation_token: tokenOf(unconfirmed),
     });
     assert.notEqual(confirmed.isError, true, `${tool}: ${textOf(confirmed)}`);
     assert.equal(writes(h).length, 1, `${tool} confirmed`);
@@ -368,13 +385,16 @@ Deno.test("--confirm destructive asks only before destructive calls; never asks 
 
 Deno.test("updates that do not raise cost, and plain writes, go through without asking", async () => {
   await using h = await startHarness({ server: { policy: CONFIRMING } });
-  const ep = await endpoint(h);
+  const ep = { id: await seedEndpoint(h) };
   const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
   h.sim.clearRequests();
   dataOf(await h.call("update_endpoint", { endpoint_id: ep.id, workers_max: 1 }));
-  dataOf(await h.call("update_pod", { pod_id: pod.id, name: "renamed" }));
   dataOf(await h.call("create_template", { name: "t2", image: IMAGE }));
-  assert.equal(writes(h).length, 3);
+  assert.equal(writes(h).length, 2);
+  // A destructive update still asks: RunPod restarts the pod to apply it.
+  const asked = await h.call("update_pod", { pod_id: pod.id, name: "renamed" });
+  assert.equal(guardOf(asked).status, "confirmation_required");
+  assert.equal(writes(h).length, 2);
 });
 
 Deno.test("read-only mode lists only read tools, and the guard refuses any write that slips through", async () => {
@@ -419,7 +439,7 @@ async function podScenario(
     dataOf<{ outcome: string }>(await h.call("wait_for_pod", { pod_id: id })).outcome,
     "ready",
   );
-  dataOf(await h.call("stop_pod", { pod_id: id }));
+  await confirm("stop_pod", { pod_id: id });
   await confirm("start_pod", { pod_id: id });
   await confirm("terminate_pod", { pod_id: id });
   assert.equal(dataOf<{ count: number }>(await h.call("list_pods")).count, 0);
@@ -434,7 +454,7 @@ async function podScenario(
   );
 }
 
-Deno.test("scenario with an elicitation client: create → wait → stop → start → terminate, asked three times", async () => {
+Deno.test("scenario with an elicitation client: create → wait → stop → start → terminate, asked four times", async () => {
   await using h = await startHarness({
     server: { policy: CONFIRMING },
     clientCapabilities: { elicitation: {} },
@@ -442,8 +462,9 @@ Deno.test("scenario with an elicitation client: create → wait → stop → sta
   const answer = answering("accept");
   answer.install(h);
   await podScenario(h, async (tool, args) => dataOf(await h.call(tool, args)));
-  assert.equal(answer.asked.length, 3, "create, start and terminate were confirmed; stop was not");
-  assert.match(answer.asked[2] ?? "", /terminate pod/);
+  assert.equal(answer.asked.length, 4, "create, stop (wipes the container disk), start, terminate");
+  assert.match(answer.asked[1] ?? "", /stop pod .*container disk is wiped/);
+  assert.match(answer.asked[3] ?? "", /terminate pod/);
 });
 
 Deno.test("scenario with a client without elicitation: the same flow through confirmation tokens", async () => {
@@ -453,19 +474,15 @@ Deno.test("scenario with a client without elicitation: the same flow through con
     const first = await h.call(tool, args);
     assert.match(textOf(first), /^Confirmation needed/);
     tokens++;
-    return dataOf(await h.call(tool, { ...args, confirmation_token: tokenOf(textOf(first)) }));
+    return dataOf(await h.call(tool, { ...args, confirmation_token: tokenOf(first) }));
   });
-  assert.equal(tokens, 3);
+  assert.equal(tokens, 4);
 });
 
-const BILLABLE = new Set([
-  "create_pod",
-  "start_pod",
-  "create_endpoint",
-  "update_endpoint",
-  "create_network_volume",
-  "update_network_volume",
-]);
+const BILLABLE = new Set(
+  WRITE_RULES.filter((r) => r.kind === "billable" || r.kind === "billable-if-raised")
+    .flatMap((r) => r.tools),
+);
 
 Deno.test("every guarded tool: elicitation accept sends one request, decline none; caps refuse billable ones", async () => {
   for (const [tool, setup] of Object.entries(GUARDED)) {
@@ -497,5 +514,28 @@ Deno.test("every guarded tool: elicitation accept sends one request, decline non
       assert.match(textOf(refused), /above the per-resource cap of \$0\.00\/h/, tool);
       assert.deepEqual(writes(h), [], `${tool} capped`);
     }
+  }
+});
+
+Deno.test("one token sent with many parallel calls confirms exactly one of them", async () => {
+  for (let trial = 0; trial < 10; trial++) {
+    await using h = await startHarness({ server: { policy: CONFIRMING } });
+    const first = await h.call("create_pod", POD_ARGS);
+    const token = /confirmation_token="([^"]+)"/.exec(textOf(first))?.[1];
+    assert.ok(token, textOf(first));
+    const results = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () => h.call("create_pod", { ...POD_ARGS, confirmation_token: token }),
+      ),
+    );
+    const created = results.filter((r) =>
+      r.isError !== true && !/Confirmation needed/.test(textOf(r))
+    );
+    assert.equal(created.length, 1, `trial ${trial}: ${created.length} calls went through`);
+    assert.equal(writes(h).length, 1, `trial ${trial}`);
+    assert.equal(h.sim.state.pods.size, 1, `trial ${trial}`);
+    const refused = results.filter((r) => /already used/.test(textOf(r)));
+    assert.equal(refused.length, 7, `trial ${trial}`);
   }
 });

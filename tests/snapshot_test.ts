@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { selectTools, type ToolSelection } from "../src/tools/mod.ts";
 import { startHarness } from "./_harness.ts";
-import { currentToolTable, renderToolTable, tableCells, withToolTable } from "./_tool_table.ts";
+import { renderSafetyTable, SAFETY_END, SAFETY_START } from "./_safety_table.ts";
+import {
+  currentSection,
+  currentToolTable,
+  renderToolTable,
+  tableCells,
+  withSection,
+  withToolTable,
+} from "./_tool_table.ts";
 
 const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
 const SNAPSHOT = new URL("./__snapshots__/tools.json", import.meta.url);
@@ -48,6 +56,24 @@ Deno.test("README tool table matches the registry", async () => {
     tableCells(current),
     tableCells(renderToolTable()),
     "README's tool table is stale: run `deno task snapshots`",
+  );
+});
+
+Deno.test("README Safety table matches the write table the guard enforces", async () => {
+  const readme = await Deno.readTextFile(README);
+  if (UPDATE) {
+    await Deno.writeTextFile(
+      README,
+      withSection(readme, renderSafetyTable(), SAFETY_START, SAFETY_END),
+    );
+    return;
+  }
+  const current = currentSection(readme, SAFETY_START, SAFETY_END);
+  assert.ok(current !== undefined, "README.md lost its Safety table markers");
+  assert.deepEqual(
+    tableCells(current),
+    tableCells(renderSafetyTable()),
+    "README's Safety table is stale: run `deno task snapshots`",
   );
 });
 

@@ -1,34 +1,46 @@
 /**
  * The write gate for one tool call: what happens between a tool deciding on a RunPod request and
- * the request leaving. In order: read-only refusal, assessment (what it does, what it costs), cap
- * check, dry run, confirmation. Anything that stops the call throws {@linkcode GuardStop}, so
- * nothing reaches RunPod.
+ * the request leaving. In order: the write table (a write with no row is refused), read-only
+ * refusal, assessment (what it does, what it costs), cap check, dry run, confirmation. Anything
+ * that stops the call throws {@linkcode GuardStop}, so nothing reaches RunPod.
  *
  * @module
  */
 
+import { redactSecrets } from "../log.ts";
 import type { PlannedRequest, RunpodClient, WriteGate } from "../runpod/mod.ts";
-import { issueToken, spendToken, TOKEN_TTL_MS, verifyToken } from "./confirm.ts";
+import { issueToken, redeemToken, TOKEN_TTL_MS, type TokenVerdict } from "./confirm.ts";
 import { priceCatalog } from "./estimate.ts";
 import {
   assessRequest,
   checkCaps,
   describeCost,
+  type GuardOutcome,
   GuardStop,
   hasCaps,
   maskBody,
   needsConfirmation,
   type PolicyOptions,
-  quickKind,
+  provisionalKind,
+  type RequestAssessment,
 } from "./guard.ts";
+import { matchWrite } from "./writes.ts";
 
 /** Asks the user through the client (MCP elicitation); resolves true only on an explicit yes. */
 export type AskUser = (message: string, signal: AbortSignal) => Promise<"yes" | "no" | "cancel">;
 
+/** The arguments that steer the guard, taken off the call before the tool sees it. */
+export interface GuardArgs {
+  dryRun: boolean;
+  confirmationToken?: string;
+}
+
 /** Options for {@linkcode createCallGate}. */
 export interface CallGateOptions {
   tool: string;
+  /** The tool's own arguments, without the guard arguments: what a confirmation approves. */
   args: Record<string, unknown>;
+  guard: GuardArgs;
   policy: PolicyOptions;
   /** The client without a gate, for the reads the assessment needs. */
   runpod: RunpodClient;
@@ -38,12 +50,54 @@ export interface CallGateOptions {
   askUser?: AskUser;
 }
 
-/** Builds the gate for one call. It decides on the call's first write; later writes pass. */
+const WHY_NOT: Record<Exclude<TokenVerdict, "ok">, string> = {
+  malformed: " The token given is not one this server issued.",
+  expired: " The token given has expired.",
+  used: " The token given was already used for one call; each confirmation covers one call.",
+  mismatch:
+    " The token given does not match these arguments (any change needs a new confirmation).",
+};
+
+/** The same request again (same row, path and body) needs no second decision within one call. */
+function sameRequest(a: PlannedRequest, b: PlannedRequest): boolean {
+  return a.api === b.api && a.method === b.method && a.path === b.path &&
+    JSON.stringify(a.body) === JSON.stringify(b.body);
+}
+
+function plannedView(request: PlannedRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    path: request.path,
+    ...(Object.keys(request.query).length > 0 ? { query: request.query } : {}),
+    ...(request.body !== undefined ? { body: maskBody(request.body) } : {}),
+  };
+}
+
+function costView(assessment: RequestAssessment) {
+  return {
+    cost: describeCost(assessment),
+    ...(assessment.hourly !== undefined ? { usd_per_hour: assessment.hourly } : {}),
+    ...(assessment.worstHourly !== undefined ? { usd_per_hour_max: assessment.worstHourly } : {}),
+    ...(assessment.monthly !== undefined ? { usd_per_month: assessment.monthly } : {}),
+  };
+}
+
+/**
+ * Builds the gate for one call. It decides on the call's first write; the same request sent
+ * again within the call passes, any other write is judged on its own.
+ */
 export function createCallGate(options: CallGateOptions): WriteGate {
-  const { tool, args, policy, runpod, signal } = options;
-  let approved = false;
+  const { tool, guard, policy, runpod, signal } = options;
+  let approved: PlannedRequest | undefined;
   return async (request: PlannedRequest) => {
-    if (approved) return;
+    const matched = matchWrite(request);
+    if (!matched) {
+      throw new GuardStop(
+        "unknown-write",
+        `Cannot run ${tool}: runpod-mcp has no safety rule for ${request.method} ${request.path}, so it refuses to send it unchecked. Nothing was sent to RunPod. This is a bug in runpod-mcp; please report it`,
+      );
+    }
+    if (approved && sameRequest(approved, request)) return;
     if (policy.readOnly) {
       throw new GuardStop(
         "read-only",
@@ -52,37 +106,22 @@ export function createCallGate(options: CallGateOptions): WriteGate {
     }
     // Most writes need no reads at all: price only when a dry run, a cap or a confirmation can
     // use the answer.
-    const quick = quickKind(request);
-    const mayAsk = needsConfirmation(
-      policy.confirm,
-      quick === "maybe-billable" ? "billable" : quick,
-    );
-    const capped = hasCaps(policy) && quick !== "plain" && quick !== "destructive";
-    if (args.dry_run !== true && !mayAsk && !capped) {
-      approved = true;
+    const provisional = provisionalKind(matched);
+    const mayAsk = needsConfirmation(policy.confirm, provisional);
+    const capped = hasCaps(policy) && provisional === "billable";
+    if (!guard.dryRun && !mayAsk && !capped) {
+      approved = request;
       return;
     }
     const catalog = priceCatalog(runpod, signal);
-    const assessment = await assessRequest(request, runpod, catalog, signal);
+    const assessment = await assessRequest(matched, request, runpod, catalog, signal);
     const refusal = await checkCaps(assessment, policy, runpod, catalog, signal);
-    const cost = describeCost(assessment);
     const asks = needsConfirmation(policy.confirm, assessment.kind);
-    const planned = {
-      method: request.method,
-      path: request.path,
-      ...(Object.keys(request.query).length > 0 ? { query: request.query } : {}),
-      ...(request.body !== undefined ? { body: maskBody(request.body) } : {}),
-    };
-    const estimate = {
-      kind: assessment.kind,
-      action: assessment.action,
-      cost,
-      ...(assessment.hourly !== undefined ? { usd_per_hour: assessment.hourly } : {}),
-      ...(assessment.worstHourly !== undefined ? { usd_per_hour_max: assessment.worstHourly } : {}),
-      ...(assessment.monthly !== undefined ? { usd_per_month: assessment.monthly } : {}),
-    };
+    const cost = costView(assessment);
+    // A pod's name is the model's text and may hold a pasted secret.
+    const facts = { action: redactSecrets(assessment.action), kind: assessment.kind, ...cost };
 
-    if (args.dry_run === true) {
+    if (guard.dryRun) {
       const verdict = refusal
         ? `would be refused: ${refusal}`
         : asks
@@ -90,53 +129,62 @@ export function createCallGate(options: CallGateOptions): WriteGate {
         : "would be sent without asking";
       throw new GuardStop(
         "dry-run",
-        `DRY RUN: nothing was sent to RunPod. ${tool} would ${assessment.action}, ${cost}; it ${verdict}. Call again without dry_run to do it`,
-        { dry_run: true, request: planned, estimate, guard: verdict },
+        `DRY RUN: nothing was sent to RunPod. ${tool} would ${facts.action}, ${cost.cost}; it ${verdict}. Call again without dry_run to do it`,
+        {
+          status: "dry_run",
+          ...facts,
+          verdict,
+          request: plannedView(request),
+          next_step: refusal
+            ? "Change the arguments or ask the user to change the cap"
+            : `Call ${tool} again without dry_run`,
+        },
       );
     }
-    if (refusal) {
-      throw new GuardStop("refused", `${refusal}. Nothing was sent to RunPod`, { estimate });
-    }
-    if (asks) {
-      if (options.askUser) {
-        const answer = await options.askUser(
-          `runpod-mcp wants to ${assessment.action} (${cost}). Allow it?`,
-          signal,
-        );
-        if (answer !== "yes") {
-          throw new GuardStop(
-            "declined",
-            `The user ${
-              answer === "no" ? "declined" : "dismissed"
-            } the confirmation, so ${tool} did not ${assessment.action}. Nothing was sent to RunPod; do not retry unless the user asks`,
-            { estimate },
-          );
-        }
-      } else {
-        const given = typeof args.confirmation_token === "string" ? args.confirmation_token : "";
-        const verdict = given ? await verifyToken(given, tool, args, options.now()) : "missing";
-        if (verdict !== "ok") {
-          const token = await issueToken(tool, args, options.now());
-          const why = verdict === "missing"
-            ? ""
-            : verdict === "malformed"
-            ? " The token given is not one this server issued."
-            : verdict === "expired"
-            ? " The token given has expired."
-            : verdict === "used"
-            ? " The token given was already used for one call; each confirmation covers one call."
-            : " The token given does not match these arguments (any change needs a new confirmation).";
-          throw new GuardStop(
-            "confirm",
-            `Confirmation needed: ${tool} would ${assessment.action}, ${cost}. Nothing was sent to RunPod.${why} Tell the user exactly this and ask; if they agree, call ${tool} again with the same arguments plus confirmation_token="${token}" (valid ${
-              TOKEN_TTL_MS / 60_000
-            } minutes)`,
-            { confirmation_token: token, estimate },
-          );
-        }
-        spendToken(given, options.now());
-      }
-    }
-    approved = true;
+    if (refusal) throw new GuardStop("refused", `${refusal}. Nothing was sent to RunPod`);
+    if (asks) await confirm(options, facts);
+    approved = request;
   };
+}
+
+async function confirm(
+  options: CallGateOptions,
+  facts: Pick<GuardOutcome, "action" | "kind" | "cost">,
+): Promise<void> {
+  const { tool, args, guard, signal } = options;
+  if (options.askUser) {
+    const answer = await options.askUser(
+      `runpod-mcp wants to ${facts.action} (${facts.cost}). Allow it?`,
+      signal,
+    );
+    if (answer === "yes") return;
+    throw new GuardStop(
+      "declined",
+      `The user ${
+        answer === "no" ? "declined" : "dismissed"
+      } the confirmation, so ${tool} did not ${facts.action}. Nothing was sent to RunPod; do not retry unless the user asks`,
+    );
+  }
+  const given = guard.confirmationToken ?? "";
+  const verdict = given ? await redeemToken(given, tool, args, options.now()) : "missing";
+  if (verdict === "ok") return;
+  const now = options.now();
+  const token = await issueToken(tool, args, now);
+  const why = verdict === "missing" ? "" : WHY_NOT[verdict];
+  throw new GuardStop(
+    "confirm",
+    `Confirmation needed: ${tool} would ${facts.action}, ${facts.cost}. Nothing was sent to RunPod.${why} Tell the user exactly this and ask; if they agree, call ${tool} again with the same arguments plus confirmation_token="${token}" (valid ${
+      TOKEN_TTL_MS / 60_000
+    } minutes)`,
+    {
+      status: "confirmation_required",
+      ...facts,
+      token,
+      expires_at: new Date(Number(token.split(".")[0]) * 1000).toISOString(),
+      approves: maskBody(args) as Record<string, unknown>,
+      ...(verdict !== "missing" ? { previous_token: verdict } : {}),
+      next_step:
+        `Tell the user what it does and costs; if they agree, call ${tool} again with the same arguments plus confirmation_token`,
+    },
+  );
 }

@@ -93,25 +93,21 @@ export type TokenVerdict = "ok" | "malformed" | "expired" | "mismatch" | "used";
 const spent = new Map<string, number>();
 
 /**
- * Marks a verified token as spent. A token confirms one call: repeating the same call needs a new
- * confirmation, or a looping model could create the same pod twice.
+ * Checks a token against the tool and the arguments of this call and, when it is good, spends it
+ * in the same step: between the check that it is unspent and marking it spent there is no await,
+ * so of any number of parallel calls carrying one token exactly one gets `ok`. A token confirms
+ * one call: repeating the call needs a new confirmation, or a looping model could create the same
+ * pod twice. `mismatch` covers a changed argument, another tool, a forged signature and a token
+ * from an earlier process.
  */
-export function spendToken(token: string, now: number): void {
-  for (const [old, expires] of spent) if (expires < now / 1000) spent.delete(old);
-  spent.set(token.trim(), Number(token.split(".")[0]));
-}
-
-/**
- * Checks a token against the tool and the arguments of this call. `mismatch` covers a changed
- * argument, another tool, a forged signature and a token from an earlier process.
- */
-export async function verifyToken(
+export async function redeemToken(
   token: string,
   tool: string,
   args: Record<string, unknown>,
   now: number,
 ): Promise<TokenVerdict> {
-  const match = /^(\d{9,12})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{20,100})$/.exec(token.trim());
+  const trimmed = token.trim();
+  const match = /^(\d{9,12})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{20,100})$/.exec(trimmed);
   if (!match) return "malformed";
   const expires = Number(match[1]);
   const signature = fromBase64Url(match[3]!);
@@ -127,5 +123,9 @@ export async function verifyToken(
   );
   if (!valid) return "mismatch";
   if (now / 1000 > expires) return "expired";
-  return spent.has(token.trim()) ? "used" : "ok";
+  // From here to the end: no await, so the check and the spend are one step.
+  for (const [old, until] of spent) if (until < now / 1000) spent.delete(old);
+  if (spent.has(trimmed)) return "used";
+  spent.set(trimmed, expires);
+  return "ok";
 }

@@ -15,6 +15,7 @@ import {
   type PlannedRequest,
   type RunpodClient,
 } from "../runpod/mod.ts";
+import { describeWrite, type MatchedWrite } from "./writes.ts";
 import {
   endpointHourlyCosts,
   type EndpointPricing,
@@ -78,22 +79,56 @@ export interface RequestAssessment {
 }
 
 /** Why a guarded call stopped before anything was sent. */
-export type GuardStopKind = "read-only" | "refused" | "dry-run" | "confirm" | "declined";
+export type GuardStopKind =
+  | "read-only"
+  | "refused"
+  | "dry-run"
+  | "confirm"
+  | "declined"
+  | "unknown-write";
 
-/** Thrown by the gate to stop a call; the registry turns it into the tool result. */
+/**
+ * What a dry run or a confirmation request tells the model and the client, as data: nothing was
+ * sent, what the call would do, what it costs and, for a confirmation, the token, its expiry and
+ * the arguments it approves. Flat and small: it is part of every write tool's output schema.
+ */
+export interface GuardOutcome {
+  status: "dry_run" | "confirmation_required";
+  action: string;
+  kind: RequestKind;
+  cost: string;
+  usd_per_hour?: number;
+  /** With every serverless worker busy. */
+  usd_per_hour_max?: number;
+  usd_per_month?: number;
+  /** Dry run: what the guard would do with the call. */
+  verdict?: string;
+  /** Dry run: the exact request (method, path, query, body), secrets masked. */
+  request?: Record<string, unknown>;
+  token?: string;
+  /** ISO 8601. */
+  expires_at?: string;
+  /** The arguments the token approves, secrets masked; any change needs a new token. */
+  approves?: Record<string, unknown>;
+  /** Why the token sent with this call was not accepted. */
+  previous_token?: "malformed" | "expired" | "used" | "mismatch";
+  next_step: string;
+}
+
+/**
+ * Thrown by the gate to stop a call before anything is sent. A dry run and a confirmation request
+ * carry a {@linkcode GuardOutcome} and become normal results; the other kinds are refusals.
+ */
 export class GuardStop extends Error {
   override name = "GuardStop";
   constructor(
     readonly kind: GuardStopKind,
     message: string,
-    readonly details: Record<string, unknown> = {},
+    readonly outcome?: GuardOutcome,
   ) {
     super(message);
   }
 }
-
-const POD_ACTION = /^\/v2\/pods\/([^/]+)\/action$/;
-const ONE = (collection: string) => new RegExp(`^/v2/${collection}/([^/]+)$`);
 
 function obj(value: unknown): Record<string, unknown> {
   return value && typeof value === "object" ? value as Record<string, unknown> : {};
@@ -104,27 +139,12 @@ function money(usd: number | undefined): string {
 }
 
 /**
- * Classifies a request from its method and path alone, with no reads: `maybe-billable` is an
- * update that costs more only if it raises workers or size, which pricing decides.
+ * The kind a matched write has before any pricing: `billable-if-raised` rows count as billable
+ * until pricing shows they add nothing, so no cap or confirmation is skipped on a guess.
  */
-export function quickKind(request: PlannedRequest): RequestKind | "maybe-billable" {
-  const { method, path } = request;
-  if (request.api === "jobs") return path.endsWith("/purge-queue") ? "destructive" : "plain";
-  if (method === "DELETE") return "destructive";
-  if (
-    method === "POST" &&
-    (path === "/v2/pods" || path === "/v2/serverless" || path === "/v2/network-volumes")
-  ) {
-    return "billable";
-  }
-  if (method === "POST" && POD_ACTION.test(path)) {
-    const action = obj(request.body).action;
-    return action === "terminate" ? "destructive" : action === "start" ? "billable" : "plain";
-  }
-  if (method === "PATCH" && (ONE("serverless").test(path) || ONE("network-volumes").test(path))) {
-    return "maybe-billable";
-  }
-  return "plain";
+export function provisionalKind(matched: MatchedWrite): RequestKind {
+  const kind = matched.rule.kind;
+  return kind === "billable-if-raised" ? "billable" : kind;
 }
 
 /** True when any cap is set, so every billable request must be priced. */
@@ -134,163 +154,167 @@ export function hasCaps(policy: PolicyOptions): boolean {
     policy.allowedDataCenters !== undefined || policy.maxWorkers !== undefined;
 }
 
-/** Describes and prices one planned request. Reads RunPod (catalog, the resource) as needed. */
+/**
+ * Describes and prices one write, by its row's price rule. Reads RunPod (catalog, the resource)
+ * as needed.
+ */
 export async function assessRequest(
+  matched: MatchedWrite,
   request: PlannedRequest,
   runpod: RunpodClient,
   catalog: PriceCatalog,
   signal?: AbortSignal,
 ): Promise<RequestAssessment> {
-  const { method, path } = request;
+  const { rule, params } = matched;
   const body = obj(request.body);
-
-  if (request.api === "jobs") {
-    if (path.endsWith("/purge-queue")) {
-      return {
-        kind: "destructive",
-        action: `remove every queued job of endpoint ${path.split("/")[2]}`,
-      };
-    }
-    return { kind: "plain", action: `${method} ${path}` };
+  switch (rule.price) {
+    case "pod-create":
+      return await assessPodCreate(body, catalog);
+    case "pod-start":
+      return await assessPodStart(params.id!, runpod, catalog, signal);
+    case "endpoint":
+      return await assessEndpoint(matched, body, runpod, catalog, signal);
+    case "network-volume":
+      return await assessNetworkVolume(matched, body, runpod, signal);
+    case "unpriced":
+      return { kind: "billable", action: describeWrite(matched) };
+    case "none":
+      return { kind: provisionalKind(matched), action: describeWrite(matched) };
   }
+}
 
-  if (method === "POST" && path === "/v2/pods") {
-    const gpu = obj(body.gpu);
-    const cpu = obj(body.cpu);
-    const pricing = body.gpu
-      ? {
-        gpu: { id: String(gpu.id), count: Number(gpu.count ?? 1) },
-        cloud: String(body.cloud ?? "SECURE"),
-      }
-      : { cpu: { id: String(cpu.id), vcpuCount: Number(cpu.vcpuCount ?? 1) }, cloud: "SECURE" };
-    const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
-    const hw = pricing.gpu
-      ? `${pricing.gpu.count}× ${pricing.gpu.id}`
-      : `${pricing.cpu?.vcpuCount} vCPU ${pricing.cpu?.id}`;
-    const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
-      ? body.dataCenterIds.map(String)
+async function assessPodCreate(
+  body: Record<string, unknown>,
+  catalog: PriceCatalog,
+): Promise<RequestAssessment> {
+  const gpu = obj(body.gpu);
+  const cpu = obj(body.cpu);
+  const pricing = body.gpu
+    ? {
+      gpu: { id: String(gpu.id), count: Number(gpu.count ?? 1) },
+      cloud: String(body.cloud ?? "SECURE"),
+    }
+    : { cpu: { id: String(cpu.id), vcpuCount: Number(cpu.vcpuCount ?? 1) }, cloud: "SECURE" };
+  const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
+  const hw = pricing.gpu
+    ? `${pricing.gpu.count}× ${pricing.gpu.id}`
+    : `${pricing.cpu?.vcpuCount} vCPU ${pricing.cpu?.id}`;
+  const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
+    ? body.dataCenterIds.map(String)
+    : undefined;
+  return {
+    kind: "billable",
+    action: `create pod "${body.name}" with ${hw} on ${pricing.cloud} cloud`,
+    ...(hourly !== undefined ? { hourly } : {}),
+    ...(pricing.gpu ? { gpuTypeIds: [pricing.gpu.id], gpuCount: pricing.gpu.count } : {}),
+    ...(dcs ? { dataCenters: dcs } : {}),
+  };
+}
+
+async function assessPodStart(
+  id: string,
+  runpod: RunpodClient,
+  catalog: PriceCatalog,
+  signal?: AbortSignal,
+): Promise<RequestAssessment> {
+  const pod = await runpod.getPod(id, signal);
+  const pricing = pod.gpu
+    ? { gpu: { id: pod.gpu.id, count: pod.gpu.count ?? 1 }, cloud: pod.cloud }
+    : pod.cpu
+    ? { cpu: { id: pod.cpu.id, vcpuCount: pod.cpu.vcpuCount }, cloud: pod.cloud }
+    : {};
+  const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
+  return {
+    kind: "billable",
+    action: `start pod ${id} ("${pod.name}")`,
+    ...(hourly !== undefined ? { hourly } : {}),
+    ...(pod.gpu ? { gpuTypeIds: [pod.gpu.id], gpuCount: pod.gpu.count ?? 1 } : {}),
+    ...(pod.dataCenterId ? { dataCenters: [pod.dataCenterId] } : {}),
+  };
+}
+
+async function assessEndpoint(
+  matched: MatchedWrite,
+  body: Record<string, unknown>,
+  runpod: RunpodClient,
+  catalog: PriceCatalog,
+  signal?: AbortSignal,
+): Promise<RequestAssessment> {
+  const id = matched.params.id;
+  let current: EndpointPricing | undefined;
+  let currentDcs: string[] | undefined;
+  if (id !== undefined) {
+    const ep = await getEndpoint(runpod, id, signal);
+    current = { gpu: ep.gpu ?? null, cpu: ep.cpu ?? null, workers: ep.workers };
+    currentDcs = ep.dataCenterIds && ep.dataCenterIds.length > 0
+      ? [...ep.dataCenterIds]
       : undefined;
-    return {
-      kind: "billable",
-      action: `create pod "${body.name}" with ${hw} on ${pricing.cloud} cloud`,
-      ...(hourly !== undefined ? { hourly } : {}),
-      ...(pricing.gpu ? { gpuTypeIds: [pricing.gpu.id], gpuCount: pricing.gpu.count } : {}),
-      ...(dcs ? { dataCenters: dcs } : {}),
-    };
   }
+  const gpu = body.gpu
+    ? { ...obj(current?.gpu), ...obj(body.gpu) } as EndpointPricing["gpu"]
+    : current?.gpu;
+  const workers = { ...(current?.workers ?? { min: 0, max: 3 }), ...obj(body.workers) } as {
+    min: number;
+    max: number;
+  };
+  const next: EndpointPricing = {
+    gpu: gpu ?? null,
+    cpu: (body.cpu as EndpointPricing["cpu"]) ?? current?.cpu ?? null,
+    workers,
+  };
+  const costs = await endpointHourlyCosts(next, catalog);
+  const before = current ? await endpointHourlyCosts(current, catalog) : undefined;
+  // An unknown price after the change counts as a raise: never guess toward spending.
+  const raises = !before || costs.alwaysOn === null || costs.atMax === null ||
+    costs.alwaysOn > (before.alwaysOn ?? 0) || costs.atMax > (before.atMax ?? 0);
+  const gpus = next.gpu ? await typesInPools(next.gpu, catalog) : undefined;
+  const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
+    ? body.dataCenterIds.map(String)
+    : currentDcs;
+  return {
+    kind: matched.rule.kind === "billable" || raises ? "billable" : "plain",
+    action: id === undefined
+      ? `create serverless endpoint "${body.name}" with ${workers.min}-${workers.max} workers`
+      : `update serverless endpoint ${id} (workers ${workers.min}-${workers.max})`,
+    ...(costs.alwaysOn !== null ? { hourly: costs.alwaysOn } : {}),
+    ...(costs.atMax !== null ? { worstHourly: costs.atMax } : {}),
+    ...(gpus ? { gpuTypeIds: gpus } : {}),
+    ...(next.gpu ? { gpuCount: next.gpu.count ?? 1 } : {}),
+    ...(dcs ? { dataCenters: dcs } : {}),
+    workersMax: workers.max,
+  };
+}
 
-  const action = POD_ACTION.exec(path);
-  if (method === "POST" && action) {
-    const id = decodeURIComponent(action[1]!);
-    const verb = String(body.action);
-    if (verb === "terminate") {
-      return { kind: "destructive", action: `terminate pod ${id} and delete its pod volume` };
-    }
-    if (verb !== "start") return { kind: "plain", action: `${verb} pod ${id}` };
-    const pod = await runpod.getPod(id, signal);
-    const pricing = pod.gpu
-      ? { gpu: { id: pod.gpu.id, count: pod.gpu.count ?? 1 }, cloud: pod.cloud }
-      : pod.cpu
-      ? { cpu: { id: pod.cpu.id, vcpuCount: pod.cpu.vcpuCount }, cloud: pod.cloud }
-      : {};
-    const hourly = await podHourlyPrice(pricing, catalog) ?? undefined;
-    return {
-      kind: "billable",
-      action: `start pod ${id} ("${pod.name}")`,
-      ...(hourly !== undefined ? { hourly } : {}),
-      ...(pod.gpu ? { gpuTypeIds: [pod.gpu.id], gpuCount: pod.gpu.count ?? 1 } : {}),
-      ...(pod.dataCenterId ? { dataCenters: [pod.dataCenterId] } : {}),
-    };
+async function assessNetworkVolume(
+  matched: MatchedWrite,
+  body: Record<string, unknown>,
+  runpod: RunpodClient,
+  signal?: AbortSignal,
+): Promise<RequestAssessment> {
+  const id = matched.params.id;
+  let currentSize = 0;
+  let type = String(body.type ?? "STANDARD");
+  let dc = body.dataCenter === undefined ? undefined : String(body.dataCenter);
+  if (id !== undefined) {
+    const volume = await getNetworkVolume(runpod, id, signal);
+    currentSize = volume.size;
+    type = volume.type ?? "STANDARD";
+    dc = volume.dataCenter;
   }
-
-  if (path.startsWith("/v2/serverless") && (method === "POST" || method === "PATCH")) {
-    const id = ONE("serverless").exec(path)?.[1];
-    let current: EndpointPricing | undefined;
-    let currentDcs: string[] | undefined;
-    if (method === "PATCH" && id) {
-      const ep = await getEndpoint(runpod, decodeURIComponent(id), signal);
-      current = { gpu: ep.gpu ?? null, cpu: ep.cpu ?? null, workers: ep.workers };
-      currentDcs = ep.dataCenterIds && ep.dataCenterIds.length > 0
-        ? [...ep.dataCenterIds]
-        : undefined;
-    }
-    const gpu = body.gpu
-      ? { ...obj(current?.gpu), ...obj(body.gpu) } as EndpointPricing["gpu"]
-      : current?.gpu;
-    const workers = { ...(current?.workers ?? { min: 0, max: 3 }), ...obj(body.workers) } as {
-      min: number;
-      max: number;
-    };
-    const next: EndpointPricing = {
-      gpu: gpu ?? null,
-      cpu: (body.cpu as EndpointPricing["cpu"]) ?? current?.cpu ?? null,
-      workers,
-    };
-    const costs = await endpointHourlyCosts(next, catalog);
-    const before = current ? await endpointHourlyCosts(current, catalog) : undefined;
-    const raises = !before || (costs.alwaysOn ?? 0) > (before.alwaysOn ?? 0) ||
-      (costs.atMax ?? 0) > (before.atMax ?? 0);
-    const gpus = next.gpu ? await typesInPools(next.gpu, catalog) : undefined;
-    const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
-      ? body.dataCenterIds.map(String)
-      : currentDcs;
-    return {
-      kind: raises ? "billable" : "plain",
-      action: method === "POST"
-        ? `create serverless endpoint "${body.name}" with ${workers.min}-${workers.max} workers`
-        : `update serverless endpoint ${id} (workers ${workers.min}-${workers.max})`,
-      ...(costs.alwaysOn !== null ? { hourly: costs.alwaysOn } : {}),
-      ...(costs.atMax !== null ? { worstHourly: costs.atMax } : {}),
-      ...(gpus ? { gpuTypeIds: gpus } : {}),
-      ...(next.gpu ? { gpuCount: next.gpu.count ?? 1 } : {}),
-      ...(dcs ? { dataCenters: dcs } : {}),
-      workersMax: workers.max,
-    };
-  }
-
-  if (path.startsWith("/v2/network-volumes") && (method === "POST" || method === "PATCH")) {
-    const id = ONE("network-volumes").exec(path)?.[1];
-    let currentSize = 0;
-    let type = String(body.type ?? "STANDARD");
-    let dc = body.dataCenter === undefined ? undefined : String(body.dataCenter);
-    if (method === "PATCH" && id) {
-      const volume = await getNetworkVolume(runpod, decodeURIComponent(id), signal);
-      currentSize = volume.size;
-      type = volume.type ?? "STANDARD";
-      dc = volume.dataCenter;
-    }
-    const size = body.size === undefined ? currentSize : Number(body.size);
-    const monthly = networkVolumeMonthlyCost(size, type);
-    const grows = size > currentSize;
-    return {
-      kind: grows ? "billable" : "plain",
-      action: method === "POST"
-        ? `create a ${size} GB ${type} network volume in ${dc}`
-        : grows
-        ? `grow network volume ${id} from ${currentSize} GB to ${size} GB`
-        : `update network volume ${id}`,
-      monthly,
-      hourly: round4(monthly / HOURS_PER_MONTH),
-      ...(dc ? { dataCenters: [dc] } : {}),
-    };
-  }
-
-  if (method === "DELETE") {
-    const [, , collection, id] = path.split("/");
-    const what: Record<string, string> = {
-      pods: "terminate pod",
-      serverless: "delete serverless endpoint",
-      templates: "delete template",
-      "network-volumes": "delete network volume (its data is lost)",
-      registries: "delete registry credential",
-    };
-    return {
-      kind: "destructive",
-      action: `${what[collection ?? ""] ?? `delete ${collection}`} ${decodeURIComponent(id ?? "")}`,
-    };
-  }
-
-  return { kind: "plain", action: `${method} ${path}` };
+  const size = body.size === undefined ? currentSize : Number(body.size);
+  const monthly = networkVolumeMonthlyCost(size, type);
+  const grows = size > currentSize;
+  return {
+    kind: matched.rule.kind === "billable" || grows ? "billable" : "plain",
+    action: id === undefined
+      ? `create a ${size} GB ${type} network volume in ${dc}`
+      : grows
+      ? `grow network volume ${id} from ${currentSize} GB to ${size} GB`
+      : `update network volume ${id}`,
+    monthly,
+    hourly: round4(monthly / HOURS_PER_MONTH),
+    ...(dc ? { dataCenters: [dc] } : {}),
+  };
 }
 
 async function typesInPools(

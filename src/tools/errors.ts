@@ -13,6 +13,7 @@ import {
   RunpodConnectionError,
   RunpodResponseError,
 } from "../runpod/mod.ts";
+import { GuardStop } from "../policy/guard.ts";
 import { ToolInputError } from "./_define.ts";
 
 function detailOf(error: RunpodApiError): string {
@@ -82,7 +83,7 @@ function isAbort(error: unknown): boolean {
 /** Maps any thrown value to an `isError` tool result. The text never contains a secret. */
 export function errorToToolResult(error: unknown, secrets: readonly string[] = []): CallToolResult {
   let text: string;
-  if (error instanceof ToolInputError) {
+  if (error instanceof ToolInputError || error instanceof GuardStop) {
     text = error.message;
   } else if (error instanceof RunpodApiError) {
     text = explainApiError(error);

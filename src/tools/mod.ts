@@ -7,22 +7,14 @@
 import type { McpServer } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
-import { z } from "zod";
-import { type AskUser, createCallGate } from "../policy/call_gate.ts";
-import { DEFAULT_POLICY, GuardStop, type PolicyOptions } from "../policy/guard.ts";
-import {
-  type AnyTool,
-  type Clock,
-  REAL_CLOCK,
-  type ToolContext,
-  type Toolset,
-  TOOLSETS,
-} from "./_define.ts";
+import type { AskUser } from "../policy/call_gate.ts";
+import { DEFAULT_POLICY, type PolicyOptions } from "../policy/guard.ts";
+import { type CallDeps, inputSchemaOf, outputSchemaOf, runToolCall } from "./_call.ts";
+import { type AnyTool, type Clock, type Toolset, TOOLSETS } from "./_define.ts";
 import { recommendGpu } from "./advisor.ts";
 import { listGpuTypes } from "./catalog.ts";
 import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
 import { getBalanceTool, getBillingHistoryTool, getSpendSummaryTool } from "./billing.ts";
-import { errorToToolResult } from "./errors.ts";
 import { estimateCost } from "./estimate_cost.ts";
 import {
   cancelJobTool,
@@ -180,16 +172,6 @@ export function selectTools(
   );
 }
 
-/** Arguments every tool that changes RunPod state takes, handled by the guard, not the tool. */
-const GUARD_ARGS = {
-  dry_run: z.boolean().optional().describe(
-    "Only show the exact RunPod request and its cost estimate; send nothing, e.g. true",
-  ),
-  confirmation_token: z.string().max(200).optional().describe(
-    "Token from an earlier 'Confirmation needed' answer, after the user agreed, e.g. 1764000000.Ab3…",
-  ),
-};
-
 function askUserVia(server: McpServer): AskUser | undefined {
   if (!server.server.getClientCapabilities()?.elicitation?.form) return undefined;
   return async (message, signal) => {
@@ -213,92 +195,35 @@ function askUserVia(server: McpServer): AskUser | undefined {
   };
 }
 
-/** Registers tools on `server`, wrapping each handler with progress, cancellation and error mapping. */
+/**
+ * Registers tools on `server` with strict input and guarded output schemas; each call runs
+ * through {@linkcode runToolCall}.
+ */
 export function registerTools(
   server: McpServer,
   deps: ToolDeps,
   options: RegisterToolsOptions = {},
 ): void {
-  const policy = options.policy ?? DEFAULT_POLICY;
+  const callDeps: CallDeps = {
+    runpod: deps.runpod,
+    logger: deps.logger,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    policy: options.policy ?? DEFAULT_POLICY,
+    showSecrets: options.showSecrets ?? false,
+    secrets: options.secrets ?? [],
+    askUser: () => askUserVia(server),
+  };
   for (const tool of options.tools ?? ALL_TOOLS) {
-    const mutates = !tool.annotations.readOnlyHint;
     server.registerTool(
       tool.name,
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: mutates ? { ...tool.input, ...GUARD_ARGS } : tool.input,
-        outputSchema: tool.output,
+        inputSchema: inputSchemaOf(tool),
+        outputSchema: outputSchemaOf(tool),
         annotations: { title: tool.title, ...tool.annotations },
       },
-      async (args, extra) => {
-        const token = extra._meta?.progressToken;
-        const clock = deps.clock ?? REAL_CLOCK;
-        const gate = createCallGate({
-          tool: tool.name,
-          args: args as Record<string, unknown>,
-          policy,
-          runpod: deps.runpod,
-          now: () => clock.now(),
-          signal: extra.signal,
-          askUser: askUserVia(server),
-        });
-        const ctx: ToolContext = {
-          runpod: deps.runpod.withWriteGate(gate),
-          logger: deps.logger,
-          signal: extra.signal,
-          showSecrets: options.showSecrets ?? false,
-          clock,
-          async progress(progress, total, message) {
-            if (token === undefined || extra.signal.aborted) return;
-            await extra.sendNotification({
-              method: "notifications/progress",
-              params: {
-                progressToken: token,
-                progress,
-                ...(total !== undefined ? { total } : {}),
-                ...(message !== undefined ? { message } : {}),
-              },
-            });
-          },
-        };
-        const started = performance.now();
-        try {
-          const outcome = await tool.run(args as Record<string, unknown>, ctx);
-          deps.logger.debug("tool call finished", {
-            tool: tool.name,
-            ms: Math.round(performance.now() - started),
-          });
-          return {
-            content: [{
-              type: "text" as const,
-              text: outcome.summaryHasData
-                ? outcome.summary
-                : `${outcome.summary}\n\n${JSON.stringify(outcome.data)}`,
-            }],
-            structuredContent: outcome.data as Record<string, unknown>,
-          };
-        } catch (error) {
-          if (error instanceof GuardStop) {
-            deps.logger.info("tool call stopped by the guard", {
-              tool: tool.name,
-              kind: error.kind,
-            });
-            const details = Object.keys(error.details).length > 0
-              ? `\n\n${JSON.stringify(error.details)}`
-              : "";
-            return {
-              isError: true,
-              content: [{ type: "text" as const, text: error.message + details }],
-            };
-          }
-          deps.logger.warn("tool call failed", {
-            tool: tool.name,
-            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          });
-          return errorToToolResult(error, options.secrets);
-        }
-      },
+      (args, extra) => runToolCall(tool, args as Record<string, unknown>, extra, callDeps),
     );
   }
 }

@@ -1,0 +1,239 @@
+/**
+ * One tool call, from the arguments the client sent to the result the model reads: strict input
+ * (an unknown argument is refused, naming the closest known one), guard arguments taken off before
+ * the tool runs, the write gate, progress and cancellation, and every error mapped by `errors.ts`.
+ * A dry run or a confirmation request is a normal result whose `structuredContent.guard` says, as
+ * data, what would happen, what it costs and what a token approves.
+ *
+ * @module
+ */
+
+import type {
+  CallToolResult,
+  RequestHandlerExtra,
+  ServerNotification,
+  ServerRequest,
+} from "../deps.ts";
+import type { Logger } from "../log.ts";
+import { type AskUser, createCallGate, type GuardArgs } from "../policy/call_gate.ts";
+import { GuardStop, type PolicyOptions } from "../policy/guard.ts";
+import type { RunpodClient } from "../runpod/mod.ts";
+import { z } from "zod";
+import { type AnyTool, type Clock, REAL_CLOCK, type ToolContext } from "./_define.ts";
+import { errorToToolResult } from "./errors.ts";
+
+/** Arguments every tool that changes RunPod state takes, handled by the guard, not the tool. */
+export const GUARD_ARG_SHAPE = {
+  dry_run: z.boolean().optional().describe(
+    "Only show the exact RunPod request and its cost estimate; send nothing, e.g. true",
+  ),
+  confirmation_token: z.string().max(200).optional().describe(
+    "Token from an earlier 'Confirmation needed' answer, after the user agreed, e.g. 1764000000.Ab3…",
+  ),
+};
+
+// Kept flat and undescribed where the name says it: it is part of every write tool's schema.
+const GuardOutcomeSchema = z.object({
+  status: z.enum(["dry_run", "confirmation_required"]),
+  action: z.string(),
+  kind: z.enum(["billable", "destructive", "plain"]),
+  cost: z.string(),
+  usd_per_hour: z.number().optional(),
+  usd_per_hour_max: z.number().optional(),
+  usd_per_month: z.number().optional(),
+  verdict: z.string().optional(),
+  request: z.record(z.string(), z.unknown()).optional(),
+  token: z.string().optional(),
+  expires_at: z.string().optional(),
+  approves: z.record(z.string(), z.unknown()).optional(),
+  previous_token: z.enum(["malformed", "expired", "used", "mismatch"]).optional(),
+  next_step: z.string(),
+});
+
+/** Loose lower-case letters and digits, so `dryRun`, `dry-run` and `DRY_RUN` compare equal. */
+function squash(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The declared argument closest to an unknown one, if any is close enough to be a likely typo. */
+export function closestArgument(unknown: string, known: readonly string[]): string | undefined {
+  const wanted = squash(unknown);
+  const exact = known.find((name) => squash(name) === wanted);
+  if (exact) return exact;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(wanted, squash(name));
+    if (!best || distance < best.distance) best = { name, distance };
+  }
+  const tolerance = Math.max(2, Math.floor(wanted.length / 3));
+  return best && best.distance <= tolerance ? best.name : undefined;
+}
+
+function unknownArguments(tool: string, keys: readonly string[], known: readonly string[]): string {
+  const parts = keys.map((key) => {
+    const guess = closestArgument(key, known);
+    return `unknown argument ${key}${guess ? ` (did you mean ${guess}?)` : ""}`;
+  });
+  return `${parts.join("; ")}. ${tool} takes ${known.join(", ")}. Nothing was sent to RunPod`;
+}
+
+/** Whether the tool can change RunPod state, and so takes the guard arguments. */
+function mutates(tool: AnyTool): boolean {
+  return !tool.annotations.readOnlyHint;
+}
+
+/**
+ * The tool's input schema as registered: its own arguments plus, for a tool that changes state,
+ * the guard's; strict, so an unknown key is refused with the closest declared one named.
+ */
+export function inputSchemaOf(tool: AnyTool): z.ZodObject {
+  const shape = mutates(tool) ? { ...tool.input, ...GUARD_ARG_SHAPE } : tool.input;
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? unknownArguments(tool.name, issue.keys, known)
+        : undefined,
+  });
+}
+
+/**
+ * The tool's output schema as registered. A tool that changes state may answer a dry run or a
+ * confirmation request instead of its usual result: then only `guard` is present, so its other
+ * fields are optional here.
+ */
+export function outputSchemaOf(tool: AnyTool): z.ZodObject {
+  const own = z.object(tool.output);
+  if (!mutates(tool)) return own;
+  return own.partial().extend({
+    guard: GuardOutcomeSchema.optional().describe(
+      "Only when nothing was sent: a dry run, or a confirmation to ask the user for (then pass token as confirmation_token with the same arguments)",
+    ),
+  });
+}
+
+/** What a call needs from the server around it. */
+export interface CallDeps {
+  runpod: RunpodClient;
+  logger: Logger;
+  clock?: Clock;
+  policy: PolicyOptions;
+  showSecrets: boolean;
+  secrets: readonly string[];
+  /** Present when the connected client can answer an elicitation form. */
+  askUser: () => AskUser | undefined;
+}
+
+/** What the SDK hands a tool handler besides the arguments. */
+export type CallExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Takes the guard's arguments off a call, so the tool never sees them. */
+export function splitGuardArgs(
+  args: Record<string, unknown>,
+): { own: Record<string, unknown>; guard: GuardArgs } {
+  const { dry_run, confirmation_token, ...own } = args;
+  return {
+    own,
+    guard: {
+      dryRun: dry_run === true,
+      ...(typeof confirmation_token === "string" ? { confirmationToken: confirmation_token } : {}),
+    },
+  };
+}
+
+function progressOf(extra: CallExtra): ToolContext["progress"] {
+  const token = extra._meta?.progressToken;
+  return async (progress, total, message) => {
+    if (token === undefined || extra.signal.aborted) return;
+    await extra.sendNotification({
+      method: "notifications/progress",
+      params: {
+        progressToken: token,
+        progress,
+        ...(total !== undefined ? { total } : {}),
+        ...(message !== undefined ? { message } : {}),
+      },
+    });
+  };
+}
+
+/** Runs one call of `tool` and returns its MCP result; never throws. */
+export async function runToolCall(
+  tool: AnyTool,
+  args: Record<string, unknown>,
+  extra: CallExtra,
+  deps: CallDeps,
+): Promise<CallToolResult> {
+  const clock = deps.clock ?? REAL_CLOCK;
+  const { own, guard } = mutates(tool)
+    ? splitGuardArgs(args)
+    : { own: args, guard: { dryRun: false } };
+  const askUser = deps.askUser();
+  const gate = createCallGate({
+    tool: tool.name,
+    args: own,
+    guard,
+    policy: deps.policy,
+    runpod: deps.runpod,
+    now: () => clock.now(),
+    signal: extra.signal,
+    ...(askUser ? { askUser } : {}),
+  });
+  const ctx: ToolContext = {
+    runpod: deps.runpod.withWriteGate(gate),
+    logger: deps.logger,
+    signal: extra.signal,
+    showSecrets: deps.showSecrets,
+    clock,
+    progress: progressOf(extra),
+  };
+  const started = performance.now();
+  try {
+    const outcome = await tool.run(own, ctx);
+    deps.logger.debug("tool call finished", {
+      tool: tool.name,
+      ms: Math.round(performance.now() - started),
+    });
+    return {
+      content: [{
+        type: "text" as const,
+        text: outcome.summaryHasData
+          ? outcome.summary
+          : `${outcome.summary}\n\n${JSON.stringify(outcome.data)}`,
+      }],
+      structuredContent: outcome.data as Record<string, unknown>,
+    };
+  } catch (error) {
+    if (error instanceof GuardStop) {
+      deps.logger.info("tool call stopped by the guard", { tool: tool.name, kind: error.kind });
+      if (error.outcome) {
+        return {
+          content: [{ type: "text" as const, text: error.message }],
+          structuredContent: { guard: error.outcome },
+        };
+      }
+    } else {
+      deps.logger.warn("tool call failed", {
+        tool: tool.name,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+    }
+    return errorToToolResult(error, deps.secrets);
+  }
+}
