@@ -1,11 +1,16 @@
 /**
  * A small stderr-only logger. Stdout carries the MCP protocol, so nothing here ever writes to it.
  *
- * Every line is redacted before it leaves: RunPod keys (`rpa_…`), bearer tokens, Hugging Face
- * tokens and `key=value` pairs whose key looks secret are replaced with a marker.
+ * Every line and every sink event is masked before it leaves, by the rules of `secrets.ts`:
+ * credential-shaped values anywhere, values of secret-named fields and `NAME=value` pairs, and the
+ * configured extra secrets (the API key), all shown as the one placeholder `[masked]`.
  *
  * @module
  */
+
+import { maskBody, redactSecrets } from "./secrets.ts";
+
+export { redactSecrets } from "./secrets.ts";
 
 /** Log levels, least to most severe. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -45,59 +50,6 @@ export interface RootLogger extends Logger {
   setLevel(level: LogLevel): void;
 }
 
-const SECRET_MARK = "[REDACTED]";
-
-// Order matters: specific token shapes first, then generic key=value pairs.
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /\brpa_[A-Za-z0-9_-]{4,}/g,
-  /\bBearer\s+[A-Za-z0-9._~+/=-]{4,}/gi,
-  /\bhf_[A-Za-z0-9]{8,}/g,
-  /\b(?:sk|ghp|gho|github_pat|xox[abp])[-_][A-Za-z0-9_-]{8,}/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
-];
-
-/** Env or field names whose values are secret. */
-export const SECRET_NAME =
-  /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|CREDENTIAL|AUTH|PRIVATE|SIGNATURE|COOKIE|SESSION)/i;
-
-// The name may be quoted, as in JSON (`"password": "…"`). A bare name (`PASSWORD: …`) has no
-// prefix, so it gets its own short list: `author:` or `tokenizer:` must stay readable.
-const SECRET_ASSIGNMENT =
-  /\b([A-Za-z_][A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)[A-Za-z0-9_]*|PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIALS?)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&"']+)/gi;
-
-// Any scheme (Basic, Bearer, Token, …) and any length of credential; the scheme stays visible.
-const AUTHORIZATION_HEADER =
-  /\b((?:proxy-)?authorization"?\s*[=:]\s*"?)(?:(basic|bearer|digest|token|negotiate)\s+)?[^\s,;"']+/gi;
-
-// Userinfo in a URL, e.g. `postgres://app:pw@db:5432`; the user name stays visible.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:)[^\s@/]+@/gi;
-
-/** Replaces anything in `text` that looks like a credential with a marker. */
-export function redactSecrets(text: string, extra: readonly string[] = []): string {
-  let out = text;
-  for (const secret of extra) {
-    if (secret.length >= 4) out = out.split(secret).join(SECRET_MARK);
-  }
-  for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(
-      pattern,
-      (match) => /^bearer/i.test(match) ? `Bearer ${SECRET_MARK}` : SECRET_MARK,
-    );
-  }
-  out = out.replace(
-    AUTHORIZATION_HEADER,
-    (_m, head: string, scheme: string | undefined) =>
-      `${head}${scheme ? `${scheme} ` : ""}${SECRET_MARK}`,
-  );
-  out = out.replace(URL_PASSWORD, (_m, head: string) => `${head}${SECRET_MARK}@`);
-  return out.replace(
-    SECRET_ASSIGNMENT,
-    (match, name: string, sep: string) =>
-      // The header rule above already kept the scheme; redacting it here would hide nothing more.
-      /authorization$/i.test(name) ? match : `${name}${sep}${SECRET_MARK}`,
-  );
-}
-
 /** True when `level` is at least as severe as `threshold`. */
 export function levelEnabled(level: LogLevel, threshold: LogLevel): boolean {
   return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(threshold);
@@ -117,21 +69,28 @@ function stderrWriter(): (line: string) => void {
 function formatFields(fields: LogFields): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
     const text = typeof value === "string" ? value : safeJson(value);
     parts.push(`${key}=${/\s/.test(text) ? JSON.stringify(text) : text}`);
   }
   return parts.join(" ");
 }
 
-function redactValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return redactSecrets(value, secrets);
-  const text = redactSecrets(safeJson(value), secrets);
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+/** Fields as plain JSON values (errors as "Name: message"), so masking sees every string. */
+function plainFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    if (value instanceof Error) out[key] = safeJson(value);
+    else if (value !== null && typeof value === "object") {
+      const text = safeJson(value);
+      try {
+        out[key] = JSON.parse(text);
+      } catch {
+        out[key] = text;
+      }
+    } else out[key] = value;
   }
+  return out;
 }
 
 function safeJson(value: unknown): string {
@@ -160,12 +119,9 @@ export function createLogger(options: LoggerOptions = {}): RootLogger {
 
   const emit = (level: LogLevel, message: string, fields: LogFields = {}) => {
     const cleanMessage = redactSecrets(message, secrets);
-    const fieldText = formatFields(fields);
-    const cleanFields: LogFields = {};
-    for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      cleanFields[key] = redactValue(value, secrets);
-    }
+    const cleanFields = maskBody(plainFields(fields), secrets) as LogFields;
+    // The line is masked once more as a whole: a secret may only show once fields are joined.
+    const fieldText = formatFields(cleanFields);
     if (levelEnabled(level, threshold)) {
       const stamp = new Date().toISOString();
       const tail = fieldText ? " " + redactSecrets(fieldText, secrets) : "";

@@ -13,6 +13,7 @@ import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
 import type { Clock } from "../src/tools/mod.ts";
+import { startTcpProxy, type TcpProxy } from "./_tcp_proxy.ts";
 
 /** The API key every test uses. A test greps outputs for it to prove it never leaks. */
 export const TEST_KEY = "rpa_TESTKEY0123456789abcdefXYZ";
@@ -32,6 +33,11 @@ export interface HarnessOptions {
    * at once, so polling runs in simulated time with no real sleeping.
    */
   toolSleep?: (ms: number, signal: AbortSignal, sim: RunpodSimulator) => Promise<void>;
+  /**
+   * Puts a TCP proxy between the RunPod client and the simulator (`h.proxy`), so a test can drop
+   * a connection before or after the simulator handled a request. Default false.
+   */
+  proxy?: boolean;
 }
 
 /** A running server + client + simulator. */
@@ -42,6 +48,8 @@ export interface Harness {
   server: McpServer;
   /** Simulator base URL, e.g. http://127.0.0.1:40123. */
   url: string;
+  /** The proxy the server talks through, when started with `proxy: true`. */
+  proxy?: TcpProxy;
   /** Every stderr line the server's logger wrote. */
   logLines: string[];
   /** Waits the RunPod client asked for between retries, ms (no real sleeping). */
@@ -56,6 +64,8 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const sim = new RunpodSimulator({ apiKey: TEST_KEY, ...options.simulator });
   const { url, close: closeSim } = await sim.listen();
+  const proxy = options.proxy ? startTcpProxy(url) : undefined;
+  const runpodUrl = proxy?.url ?? url;
   const logLines: string[] = [];
   const sleeps: number[] = [];
   const apiKey = options.apiKey ?? TEST_KEY;
@@ -66,10 +76,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const runpod = new RunpodClient({
     apiKey,
-    restBaseUrl: url,
-    serverlessBaseUrl: `${url}/v2`,
-    graphqlUrl: `${url}/graphql`,
+    restBaseUrl: runpodUrl,
+    serverlessBaseUrl: `${runpodUrl}/v2`,
+    graphqlUrl: `${runpodUrl}/graphql`,
     logger,
+    // RunPod's createdAt comes from the simulator's clock; a lost reply is matched against it.
+    now: () => sim.now(),
     timeoutMs: options.timeoutMs ?? 5_000,
     sleep: (ms, signal) => {
       sleeps.push(ms);
@@ -103,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const close = async () => {
     await client.close();
     await server.close();
+    await proxy?.close();
     await closeSim();
   };
   return {
@@ -110,6 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     client,
     server,
     url,
+    ...(proxy ? { proxy } : {}),
     logLines,
     sleeps,
     call: (name, args = {}) =>

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import {
+  clampRetryWait,
+  createPod,
   exhaustedWindowWait,
   mostConstrainedWindow,
   NoContentSchema,
@@ -8,13 +10,18 @@ import {
   parseRetryAfter,
   pathSegment,
   PodSchema,
+  recoveryNote,
+  RunpodAmbiguousWriteError,
   RunpodApiError,
   RunpodClient,
+  type RunpodClientOptions,
   RunpodConnectionError,
   RunpodResponseError,
+  type WriteOutcome,
 } from "../src/runpod/mod.ts";
 import { readPodLogs } from "../src/runpod/stream.ts";
-import { RunpodSimulator } from "../src/sandbox/mod.ts";
+import { type Fault, RunpodSimulator } from "../src/sandbox/mod.ts";
+import { explainApiError } from "../src/tools/errors.ts";
 import { caught, errorText, recordingSleep, TEST_KEY, withClient } from "./_client_helpers.ts";
 
 const GPU_ID = "NVIDIA GeForce RTX 4090";
@@ -406,7 +413,7 @@ Deno.test("rest() waits for the longest exhausted RateLimit window when it excee
           headers: {
             "content-type": "application/problem+json",
             "retry-after": "2",
-            ratelimit: '"minute";r=0;t=2, "hour";r=0;t=90, "day";r=100;t=9000',
+            ratelimit: '"minute";r=0;t=2, "hour";r=0;t=45, "day";r=100;t=9000',
           },
         },
       );
@@ -423,7 +430,7 @@ Deno.test("rest() waits for the longest exhausted RateLimit window when it excee
       maxRetryMs: 120_000,
     });
     assert.deepEqual(await client.listPods(), []);
-    assert.deepEqual(waits, [90_000]);
+    assert.deepEqual(waits, [45_000]);
     assert.deepEqual(client.rateLimit, { remaining: 2, resetSeconds: 100, window: "hour" });
   } finally {
     await server.shutdown();
@@ -926,5 +933,225 @@ Deno.test("readPodLogs() skips malformed frames and reads events split across ch
     ],
     truncated: false,
     stoppedBy: "end",
+  });
+});
+
+// --- Retry-After clamp -----------------------------------------------------------------------
+
+Deno.test("rest() clamps Retry-After to 1-60 s: 0 and negative wait 1 s, a huge value 60 s", async () => {
+  const cases: [number, number][] = [[0, 1000], [-5, 1000], [0.2, 1000], [1e20, 60_000], [7, 7000]];
+  for (const [retryAfter, expected] of cases) {
+    await withClient(async ({ sim, client, waits }) => {
+      sim.injectFault({ kind: "status", status: 429, retryAfter });
+      assert.deepEqual(await client.listPods(), []);
+      assert.deepEqual(waits, [expected], `Retry-After ${retryAfter}`);
+      assert.deepEqual(sim.requests.map((r) => r.status), [429, 200]);
+    });
+  }
+});
+
+Deno.test("rest() no longer spins on Retry-After: 0: four 429s wait 1 s between attempts", async () => {
+  await withClient(async ({ sim, client, waits }) => {
+    sim.injectFault({ kind: "status", status: 429, retryAfter: 0, times: 10 });
+    const error = await caught(() => client.listPods());
+    assert.ok(error instanceof RunpodApiError);
+    assert.equal(sim.requests.length, 4);
+    assert.deepEqual(waits, [1000, 1000, 1000]);
+  });
+});
+
+Deno.test("a huge Retry-After is reported as a sane wait, never the raw number", async () => {
+  await withClient(async ({ sim, makeClient }) => {
+    sim.injectFault({ kind: "status", status: 429, retryAfter: 1e20 });
+    const error = await caught(() => makeClient({ maxRetryMs: 5000 }).listPods());
+    assert.ok(error instanceof RunpodApiError);
+    assert.equal(error.retryAfter, 60);
+    const text = explainApiError(error);
+    assert.match(text, /Wait at least 60 s, then retry\.$/);
+    assert.doesNotMatch(text, /1000000|e\+20/);
+  });
+});
+
+Deno.test("clampRetryWait() keeps waits within 1-60 s, including NaN and infinities", () => {
+  assert.equal(clampRetryWait(0), 1);
+  assert.equal(clampRetryWait(-3), 1);
+  assert.equal(clampRetryWait(Number.NaN), 1);
+  assert.equal(clampRetryWait(Number.POSITIVE_INFINITY), 60);
+  assert.equal(clampRetryWait(30), 30);
+  assert.equal(parseRetryAfter("-5"), 0, "a negative delta means now, not a date in year -5");
+});
+
+// --- Post-write hook -------------------------------------------------------------------------
+
+interface HookCase {
+  name: string;
+  /** Faults for the simulator before the call. */
+  faults?: Fault[];
+  /** Overrides for the client (e.g. an unreachable base URL, a short deadline). */
+  client?: (url: string) => Partial<RunpodClientOptions>;
+  method?: "POST" | "DELETE";
+  expected: WriteOutcome;
+}
+
+const HOOK_CASES: HookCase[] = [
+  { name: "a 201", expected: "sent" },
+  { name: "a 400", faults: [{ kind: "status", status: 400 }], expected: "failed" },
+  {
+    name: "a 429 then a 201",
+    faults: [{ kind: "status", status: 429, retryAfter: 1 }],
+    expected: "sent",
+  },
+  { name: "four 429s", faults: [{ kind: "status", status: 429, times: 4 }], expected: "failed" },
+  { name: "a 503 on a POST", faults: [{ kind: "status", status: 503 }], expected: "unknown" },
+  { name: "a 501 on a POST", faults: [{ kind: "status", status: 501 }], expected: "failed" },
+  {
+    name: "a 2xx whose body cannot be read",
+    faults: [{ kind: "malformed-json", when: "after" }],
+    expected: "sent",
+  },
+  {
+    name: "a connection that dies mid-answer",
+    faults: [{ kind: "reset", when: "after" }],
+    expected: "unknown",
+  },
+  {
+    name: "a timeout",
+    faults: [{ kind: "delay", ms: 10_000 }],
+    client: () => ({ timeoutMs: 50 }),
+    expected: "unknown",
+  },
+  {
+    name: "a refused connection (nothing was sent)",
+    client: () => ({ restBaseUrl: closedPortUrl() }),
+    expected: "failed",
+  },
+  {
+    name: "a DELETE whose 503 is followed by a 400",
+    method: "DELETE",
+    faults: [{ kind: "status", status: 503 }, { kind: "status", status: 400 }],
+    expected: "unknown",
+  },
+  {
+    name: "a DELETE whose 503 is followed by a 204",
+    method: "DELETE",
+    faults: [{ kind: "status", status: 503 }],
+    expected: "sent",
+  },
+];
+
+function closedPortUrl(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return `http://127.0.0.1:${port}`;
+}
+
+for (const c of HOOK_CASES) {
+  Deno.test(`the write gate's hook hears "${c.expected}" exactly once after ${c.name}`, async () => {
+    await withClient(async ({ sim, url, makeClient }) => {
+      const outcomes: WriteOutcome[] = [];
+      const gated: string[] = [];
+      let podId = "";
+      if (c.method === "DELETE") {
+        podId = (await createPod(makeClient(), { ...POD_BODY, name: "hook" })).id;
+      }
+      for (const fault of c.faults ?? []) sim.injectFault(fault);
+      const client = makeClient({
+        ...c.client?.(url),
+        writeGate: (request) => {
+          gated.push(`${request.method} ${request.path}`);
+          return Promise.resolve((outcome: WriteOutcome) => outcomes.push(outcome));
+        },
+      });
+      await client.rest({
+        method: c.method ?? "POST",
+        path: c.method === "DELETE" ? `/v2/pods/${podId}` : "/v2/pods",
+        ...(c.method === "DELETE" ? {} : { body: POD_BODY }),
+        schema: z.unknown(),
+      }).catch(() => {});
+      assert.deepEqual(outcomes, [c.expected]);
+      assert.equal(gated.length, 1, "the gate runs once per request, not per attempt");
+    });
+  });
+}
+
+Deno.test("the write gate's hook is optional, is never asked about reads, and cannot break a call", async () => {
+  await withClient(async ({ makeClient, logLines }) => {
+    const outcomes: WriteOutcome[] = [];
+    const quiet = makeClient({ writeGate: () => Promise.resolve() });
+    assert.equal(
+      (await quiet.rest({ method: "POST", path: "/v2/pods", body: POD_BODY, schema: PodSchema }))
+        .name,
+      "client-test",
+    );
+    const listening = makeClient({
+      writeGate: () => Promise.resolve((outcome: WriteOutcome) => outcomes.push(outcome)),
+    });
+    await listening.listPods();
+    assert.deepEqual(outcomes, []);
+    const throwing = makeClient({
+      writeGate: () =>
+        Promise.resolve(() => {
+          throw new Error("reservation store is down");
+        }),
+    });
+    const pod = await throwing.rest({
+      method: "POST",
+      path: "/v2/pods",
+      body: POD_BODY,
+      schema: PodSchema,
+    });
+    assert.equal(pod.name, "client-test");
+    assert.ok(logLines.some((line) => line.includes("reservation store is down")));
+  });
+});
+
+// --- Lost replies on creates -----------------------------------------------------------------
+
+Deno.test("createPod() over the in-process simulator finds the pod by listing when the reply is lost", async () => {
+  const sim = new RunpodSimulator({ apiKey: TEST_KEY });
+  const client = new RunpodClient({
+    apiKey: TEST_KEY,
+    restBaseUrl: "http://sim.invalid",
+    fetch: sim.fetch,
+    now: () => sim.now(),
+  });
+  sim.injectFault({ kind: "reset", when: "after", match: { method: "POST", path: "/v2/pods" } });
+  const pod = await createPod(client, { ...POD_BODY, name: "lost-reply" });
+  assert.deepEqual([...sim.state.pods.keys()], [pod.id]);
+  assert.match(recoveryNote(pod) ?? "", /the connection dropped\); pod \w+ was found by listing/);
+  assert.deepEqual(sim.requests.map((r) => `${r.method} ${r.path}`), [
+    "POST /v2/pods",
+    "GET /v2/pods",
+  ]);
+});
+
+Deno.test("createPod() reports an unknown outcome, not a retry, when the reply is lost and nothing is listed", async () => {
+  await withClient(async ({ sim, client }) => {
+    sim.injectFault({ kind: "reset", match: { method: "POST", path: "/v2/pods" } });
+    const error = await caught(() => createPod(client, { ...POD_BODY, name: "ghost" }));
+    assert.ok(error instanceof RunpodAmbiguousWriteError);
+    assert.equal(error.lookup, "none-found");
+    assert.match(
+      error.message,
+      /^Cannot tell whether RunPod created the pod "ghost": .*GET \/v2\/pods/,
+    );
+    assert.equal(sim.requests.filter((r) => r.method === "POST").length, 1);
+  });
+});
+
+Deno.test("a refused connection is marked notSent: the request never left", async () => {
+  await withClient(async ({ makeClient }) => {
+    const error = await caught(() =>
+      makeClient({ restBaseUrl: closedPortUrl() }).rest({
+        method: "POST",
+        path: "/v2/pods",
+        body: POD_BODY,
+        schema: PodSchema,
+      })
+    );
+    assert.ok(error instanceof RunpodConnectionError);
+    assert.equal(error.notSent, true);
+    assert.equal(error.idempotent, false);
   });
 });

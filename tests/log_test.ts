@@ -8,16 +8,16 @@ Deno.test("redactSecrets() hides RunPod keys, bearer tokens and HF tokens", () =
   assert.doesNotMatch(out, /rpa_ABCDEF/);
   assert.doesNotMatch(out, /abc\.def-ghi/);
   assert.doesNotMatch(out, /hf_abcdefghij/);
-  assert.match(out, /Bearer \[REDACTED\]/);
+  assert.match(out, /Bearer \[masked\]/);
 });
 
 Deno.test("redactSecrets() hides values of secret-looking assignments", () => {
   const out = redactSecrets('HF_TOKEN=abc123 DB_PASSWORD="p a s s" MODEL=llama api_key: zzz');
-  assert.equal(out, "HF_TOKEN=[REDACTED] DB_PASSWORD=[REDACTED] MODEL=llama api_key: [REDACTED]");
+  assert.equal(out, 'HF_TOKEN=[masked] DB_PASSWORD="[masked]" MODEL=llama api_key: [masked]');
 });
 
 Deno.test("redactSecrets() scrubs extra secrets verbatim", () => {
-  assert.equal(redactSecrets("x my-odd-secret y", ["my-odd-secret"]), "x [REDACTED] y");
+  assert.equal(redactSecrets("x my-odd-secret y", ["my-odd-secret"]), "x [masked] y");
 });
 
 Deno.test("createLogger() writes one redacted line per event at or above its level", () => {
@@ -29,7 +29,7 @@ Deno.test("createLogger() writes one redacted line per event at or above its lev
   assert.equal(lines.length, 2);
   assert.match(
     lines[0] ?? "",
-    /^\S+Z INFO request with \[REDACTED\] auth="Bearer \[REDACTED\]" path=\/v2\/pods$/,
+    /^\S+Z INFO request with \[masked\] auth=\[masked\] path=\/v2\/pods$/,
   );
   assert.match(lines[1] ?? "", /ERROR multi word note="has spaces"$/);
   assert.ok(lines.every((l) => !l.includes("\n")));
@@ -44,8 +44,8 @@ Deno.test("createLogger() sinks get every level, redacted, even below the stderr
   log.info("after removal");
   assert.deepEqual(events, [{
     level: "debug",
-    message: "token [REDACTED]",
-    fields: { nested: { key: "[REDACTED]" } },
+    message: "token [masked]",
+    fields: { nested: { key: "[masked]" } },
   }]);
 });
 
@@ -64,7 +64,7 @@ Deno.test("redactSecrets() hides bare and JSON-quoted secret names", () => {
     redactSecrets(
       `PASSWORD: xyz token=abc {"password": "hunter2", "api_key":"k1", "user": "root"}`,
     ),
-    `PASSWORD: [REDACTED] token=[REDACTED] {"password": [REDACTED], "api_key":[REDACTED], "user": "root"}`,
+    `PASSWORD: [masked] token=[masked] {"password": "[masked]", "api_key":"[masked]", "user": "root"}`,
   );
   assert.equal(
     redactSecrets("author: Alice tokenizer: llama PWD=/root"),
@@ -75,16 +75,16 @@ Deno.test("redactSecrets() hides bare and JSON-quoted secret names", () => {
 Deno.test("redactSecrets() hides Authorization credentials of any scheme and length", () => {
   assert.equal(
     redactSecrets("Authorization: Basic dXNlcjpwYXNz"),
-    "Authorization: Basic [REDACTED]",
+    "Authorization: Basic [masked]",
   );
-  assert.equal(redactSecrets("Authorization: Bearer xyz"), "Authorization: Bearer [REDACTED]");
-  assert.equal(redactSecrets('"authorization":"tok123"'), '"authorization":"[REDACTED]"');
+  assert.equal(redactSecrets("Authorization: Bearer xyz"), "Authorization: Bearer [masked]");
+  assert.equal(redactSecrets('"authorization":"tok123"'), '"authorization":"[masked]"');
 });
 
 Deno.test("redactSecrets() hides the password in a URL but keeps the user and host", () => {
   assert.equal(
     redactSecrets("DATABASE_URL=postgres://app:s3cret@db.internal:5432/app"),
-    "DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/app",
+    "DATABASE_URL=postgres://app:[masked]@db.internal:5432/app",
   );
   assert.equal(redactSecrets("see https://example.com/a:b@c"), "see https://example.com/a:b@c");
 });

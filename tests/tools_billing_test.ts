@@ -3,6 +3,7 @@ import {
   endpointHourlyCosts,
   HOURS_PER_MONTH,
   networkVolumeMonthlyCost,
+  POD_VOLUME_STOPPED_USD_PER_GB_MONTH,
   type PriceCatalog,
   round4,
 } from "../src/policy/estimate.ts";
@@ -36,12 +37,20 @@ const TRAINER = {
 };
 const HOUR = 3_600_000;
 
-interface Balance {
+/** The fields both money tools fill from the one burn computation. */
+interface BurnFields {
+  burn_per_hour_usd: number;
+  burn_complete: boolean;
+  burn_missing: string[];
+  pods_by_status_usd: Record<string, number>;
+  runway_hours: number | null;
+}
+
+interface Balance extends BurnFields {
   balance_usd: number;
   billing_mode: string | null;
   spend_per_hour_usd: number | null;
   spend_limit_usd: number | null;
-  runway_hours: number | null;
   source: string;
   note: string | null;
 }
@@ -82,17 +91,17 @@ interface Item {
   note: string | null;
 }
 
-interface Summary {
+interface Summary extends BurnFields {
   items: Item[];
   total_per_hour_usd: number;
   pods_per_hour_usd: number;
   endpoints_per_hour_usd: number;
   network_volumes_per_hour_usd: number;
+  stopped_pod_volumes_per_hour_usd: number;
   unpriced_count: number;
   idle_pod_ids: string[];
   balance_usd: number;
   runpod_spend_per_hour_usd: number | null;
-  runway_hours: number | null;
   balance_source: string;
 }
 
@@ -114,6 +123,29 @@ async function myself(h: Harness) {
   };
 }
 
+/** What reading the balance and then the burn asks RunPod, in order. */
+const ACCOUNT_SPEND_ROUTES = [
+  "GET /v2/billing/balance",
+  "POST /graphql",
+  "GET /v2/network-volumes",
+  "GET /v2/pods",
+  "GET /v2/serverless",
+];
+
+/** Balance routes in order, then the burn's parallel reads sorted. */
+function spendRoutes(h: Harness): string[] {
+  const all = routes(h);
+  return [...all.slice(0, 2), ...all.slice(2).sort()];
+}
+
+const NO_BURN = {
+  burn_per_hour_usd: 0,
+  burn_complete: true,
+  burn_missing: [],
+  pods_by_status_usd: {},
+  runway_hours: null,
+};
+
 async function runningPod(h: Harness, body: Record<string, unknown> = TRAINER) {
   const pod = await seedPod(h, body);
   h.sim.advance(60_000); // past PROVISIONING (20 s) and STARTING (30 s)
@@ -127,20 +159,25 @@ Deno.test("get_balance tries the v2 balance route, falls back to GraphQL myself 
   await using h = await harness();
   const data = dataOf<Balance>(await h.call("get_balance"));
 
-  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.deepEqual(spendRoutes(h), ACCOUNT_SPEND_ROUTES);
   assert.equal(h.sim.requests[0]?.status, 404);
   assert.deepEqual(h.sim.requests[1]?.body, { query: MYSELF_QUERY });
+  assert.equal(
+    h.sim.requests.filter((r) => r.path === "/graphql").length,
+    1,
+    "RunPod's figure is read once, with the balance",
+  );
   assert.deepEqual(data, {
     balance_usd: 100,
     billing_mode: null,
     spend_per_hour_usd: 0,
     spend_limit_usd: 80,
-    runway_hours: null,
     source: "graphql",
     note: null,
+    ...NO_BURN,
   });
   const text = textOf(await h.call("get_balance"));
-  assert.match(text, /Balance \$100\.00, spending \$0\.00\/h, no burn, spend limit \$80\.00/);
+  assert.match(text, /Balance \$100\.00, no burn, spend limit \$80\.00\. Nothing is burning/);
   assert.match(text, /Source: graphql/);
 });
 
@@ -148,7 +185,7 @@ Deno.test("get_balance falls back to GraphQL when the key lacks the v2 billing s
   await using h = await harness();
   h.sim.injectFault({ kind: "status", status: 403, match: { path: "/v2/billing/balance" } });
   const data = dataOf<Balance>(await h.call("get_balance"));
-  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.deepEqual(spendRoutes(h), ACCOUNT_SPEND_ROUTES);
   assert.equal(h.sim.requests[0]?.status, 403);
   assert.equal(data.source, "graphql");
   assert.equal(data.balance_usd, 100);
@@ -161,16 +198,21 @@ Deno.test("get_balance works out the runway from the balance and the spend rate"
   const me = await myself(h);
   h.sim.clearRequests();
 
-  const data = dataOf<Balance>(await h.call("get_balance"));
+  const result = await h.call("get_balance");
+  const data = dataOf<Balance>(result);
   assert.ok(me.currentSpendPerHr > 0);
   assert.ok(me.clientBalance < 100);
   assert.equal(data.balance_usd, me.clientBalance);
   assert.equal(data.spend_per_hour_usd, me.currentSpendPerHr);
+  // One RUNNING pod: the count and RunPod's figure agree.
+  assert.deepEqual(data.pods_by_status_usd, { RUNNING: me.currentSpendPerHr });
+  assert.equal(data.burn_per_hour_usd, me.currentSpendPerHr);
   assert.equal(
     data.runway_hours,
     Math.round((me.clientBalance / me.currentSpendPerHr) * 10) / 10,
   );
-  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.match(textOf(result), /Burning ~\$1\.38\/h\. Counted: pods \$1\.38 \(RUNNING \$1\.38\)/);
+  assert.deepEqual(spendRoutes(h), ACCOUNT_SPEND_ROUTES);
 });
 
 Deno.test("get_balance uses the v2 route when it answers and still reads the spend rate from GraphQL", async () => {
@@ -187,23 +229,28 @@ Deno.test("get_balance uses the v2 route when it answers and still reads the spe
 
   const result = await h.call("get_balance");
   const data = dataOf<Balance>(result);
-  assert.deepEqual(routes(h), ["GET /v2/billing/balance", "POST /graphql"]);
+  assert.deepEqual(spendRoutes(h), ACCOUNT_SPEND_ROUTES);
   assert.equal(h.sim.requests[0]?.status, 200);
   assert.deepEqual(data, {
     balance_usd: 42.18,
     billing_mode: "PREPAID",
     spend_per_hour_usd: me.currentSpendPerHr,
     spend_limit_usd: 80,
-    runway_hours: Math.round((42.18 / me.currentSpendPerHr) * 10) / 10,
     source: "rest-v2",
     note: null,
+    burn_per_hour_usd: me.currentSpendPerHr,
+    burn_complete: true,
+    burn_missing: [],
+    pods_by_status_usd: { RUNNING: me.currentSpendPerHr },
+    runway_hours: Math.round((42.18 / me.currentSpendPerHr) * 10) / 10,
   });
   assert.match(textOf(result), /Balance \$42\.18 \(PREPAID\)/);
   assert.match(textOf(result), /Source: rest-v2/);
 });
 
-Deno.test("get_balance keeps the v2 balance when GraphQL fails, and says the rate is unknown", async () => {
+Deno.test("get_balance keeps the v2 balance when GraphQL fails, and burns by its own count", async () => {
   await using h = await harness();
+  const pod = await seedPod(h, TRAINER); // PROVISIONING
   h.sim.injectFault({
     kind: "status",
     status: 200,
@@ -216,9 +263,10 @@ Deno.test("get_balance keeps the v2 balance when GraphQL fails, and says the rat
   const data = dataOf<Balance>(result);
   assert.equal(data.balance_usd, 12.5);
   assert.equal(data.spend_per_hour_usd, null);
-  assert.equal(data.runway_hours, null);
+  assert.equal(data.burn_per_hour_usd, pod.cost);
+  assert.equal(data.runway_hours, Math.round((12.5 / (pod.cost as number)) * 10) / 10);
   assert.match(data.note ?? "", /spend rate unavailable: GraphQL myself failed/);
-  assert.match(textOf(result), /spend rate unknown, runway unknown/);
+  assert.match(textOf(result), /RunPod's own figure is unavailable; the count alone is used/);
 });
 
 Deno.test("get_balance reports a rejected key: 401 on REST, or GraphQL myself null", async () => {
@@ -494,19 +542,24 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
 
   assert.equal(byId.get(vol.id)?.cost_per_hour_usd, volumePerHour);
   assert.equal(byId.get(stopped.id)?.kind, "stopped_pod");
-  assert.equal(byId.get(stopped.id)?.cost_per_hour_usd, null);
+  const parkedPerHour = round4(100 * POD_VOLUME_STOPPED_USD_PER_GB_MONTH / HOURS_PER_MONTH);
+  assert.equal(byId.get(stopped.id)?.cost_per_hour_usd, parkedPerHour);
+  assert.match(byId.get(stopped.id)?.detail ?? "", /EXITED, 100 GB pod volume, ~\$20\.00\/month/);
   assert.match(byId.get(stopped.id)?.note ?? "", /storage keeps billing/);
-  assert.equal(data.unpriced_count, 1);
+  assert.equal(data.unpriced_count, 0);
   assert.equal(data.items.length, 5);
 
   // Totals add up, per group and overall.
   assert.equal(data.pods_per_hour_usd, round4(podCost(idle.id) + podCost(busy.id)));
+  assert.deepEqual(data.pods_by_status_usd, { RUNNING: data.pods_per_hour_usd });
   assert.equal(data.endpoints_per_hour_usd, alwaysOn);
   assert.equal(data.network_volumes_per_hour_usd, volumePerHour);
+  assert.equal(data.stopped_pod_volumes_per_hour_usd, parkedPerHour);
   assert.equal(
     data.total_per_hour_usd,
     round4(
-      data.pods_per_hour_usd + data.endpoints_per_hour_usd + data.network_volumes_per_hour_usd,
+      data.pods_per_hour_usd + data.endpoints_per_hour_usd + data.network_volumes_per_hour_usd +
+        data.stopped_pod_volumes_per_hour_usd,
     ),
   );
   const itemSum = data.items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0);
@@ -524,6 +577,8 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
   assert.equal(data.runpod_spend_per_hour_usd, me.currentSpendPerHr);
   assert.equal(data.balance_source, "graphql");
   const burn = Math.max(data.total_per_hour_usd, me.currentSpendPerHr);
+  assert.equal(data.burn_per_hour_usd, burn);
+  assert.equal(data.burn_complete, true);
   assert.equal(data.runway_hours, Math.round((me.clientBalance / burn) * 10) / 10);
 });
 
@@ -538,4 +593,59 @@ Deno.test("get_spend_summary on an account with nothing running says so and read
     textOf(await h.call("get_spend_summary")),
     /Nothing is burning money now.*\n.*no burn/,
   );
+});
+
+Deno.test("get_balance and get_spend_summary agree on one burn that counts starting pods and always-on workers", async () => {
+  await using h = await harness();
+  const ep = (await simRequest(h, "POST", "/v2/serverless", {
+    name: "always-on",
+    type: "QUEUE",
+    image: IMAGE,
+    gpu: { pools: ["ADA_24"] },
+    workers: { min: 1, max: 3 },
+    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+  })).json;
+  const pods = [];
+  for (const name of ["a", "b", "c"]) pods.push(await seedPod(h, { ...TRAINER, name }));
+  h.sim.advance(10_000); // still PROVISIONING (20 s)
+  const me = await myself(h);
+  const catalog = await restCatalog(h);
+
+  const balance = dataOf<Balance>(await h.call("get_balance"));
+  const summaryResult = await h.call("get_spend_summary");
+  const summary = dataOf<Summary>(summaryResult);
+
+  // The same figure and runway from both tools.
+  const shared = (d: BurnFields) => ({
+    burn_per_hour_usd: d.burn_per_hour_usd,
+    burn_complete: d.burn_complete,
+    burn_missing: d.burn_missing,
+    pods_by_status_usd: d.pods_by_status_usd,
+    runway_hours: d.runway_hours,
+  });
+  assert.deepEqual(shared(balance), shared(summary));
+  assert.equal(balance.balance_usd, summary.balance_usd);
+  assert.equal(balance.spend_per_hour_usd, summary.runpod_spend_per_hour_usd);
+
+  // It counts the three starting pods and the always-on worker...
+  const podsPerHour = round4(pods.reduce((s, p) => s + (p.cost as number), 0));
+  const { alwaysOn } = await endpointHourlyCosts(ep, catalog);
+  assert.ok(podsPerHour > 0 && alwaysOn !== null && alwaysOn > 0);
+  assert.deepEqual(balance.pods_by_status_usd, { PROVISIONING: podsPerHour });
+  assert.equal(balance.burn_per_hour_usd, round4(podsPerHour + alwaysOn));
+  assert.equal(
+    balance.runway_hours,
+    Math.round((me.clientBalance / balance.burn_per_hour_usd) * 10) / 10,
+  );
+  assert.match(
+    textOf(summaryResult),
+    /Counted: pods \$\d+\.\d\d \(PROVISIONING \$\d+\.\d\d\), always-on endpoint workers/,
+  );
+
+  // ...which RunPod's own figure leaves out, so alone it would say less and last longer.
+  assert.equal(me.currentSpendPerHr, balance.spend_per_hour_usd);
+  assert.ok(me.currentSpendPerHr <= alwaysOn, "no starting pod is in RunPod's figure");
+  assert.ok(me.currentSpendPerHr < balance.burn_per_hour_usd);
+  const runpodRunway = Math.round((me.clientBalance / me.currentSpendPerHr) * 10) / 10;
+  assert.ok(runpodRunway > (balance.runway_hours ?? Infinity));
 });

@@ -149,7 +149,7 @@ Deno.test("run_job refuses bad ids, a non-https webhook and an oversized input l
     [{ endpoint_id: ep, input: {}, webhook: "not a url" }, /webhook is not a URL/],
     [
       { endpoint_id: ep, input: { blob: "x".repeat(10 * 1024 * 1024) } },
-      /the input is 10485771 bytes, over RunPod's 10 MB limit; upload large data to S3/,
+      /input makes the request body 10485781 bytes of JSON, over RunPod's limit of 10485760 bytes \(10 MiB\); upload large data to S3/,
     ],
   ];
   for (const [args, message] of cases) {
@@ -459,9 +459,9 @@ Deno.test("an output over 16 KB is truncated with its size and how to get it; se
   });
   const shown = await h.call("get_job", { endpoint_id: ep, job_id: secret, wait_s: 10 });
   assert.deepEqual(dataOf<JobData>(shown).output, {
-    api_key: "[REDACTED]",
+    api_key: "[masked]",
     usage: { prompt_tokens: 12 },
-    log: "used [REDACTED]",
+    log: "used [masked]",
   });
   assert.ok(!JSON.stringify(shown).includes("plainsecret123"));
   assert.ok(!JSON.stringify(shown).includes(TEST_KEY));

@@ -703,7 +703,7 @@ Deno.test("create_registry scrubs the password even when RunPod quotes it back i
   });
   const result = await h.call("create_registry", { name: "r", username: "u", password: PASSWORD });
   assert.match(errorText(result), /422/);
-  assert.match(textOf(result), /value \[REDACTED\] is not a valid token/);
+  assert.match(textOf(result), /value \[masked\] is not a valid token/);
   assertNoPassword(h, [result]);
 
   h.sim.injectFault({

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { redactSecrets } from "../log.ts";
+import { maskBody, redactSecrets } from "../secrets.ts";
 import type { PlannedRequest, RunpodClient, WriteGate } from "../runpod/mod.ts";
 import { issueToken, redeemToken, TOKEN_TTL_MS, type TokenVerdict } from "./confirm.ts";
 import { priceCatalog } from "./estimate.ts";
@@ -18,11 +18,11 @@ import {
   type GuardOutcome,
   GuardStop,
   hasCaps,
-  maskBody,
   needsConfirmation,
   type PolicyOptions,
   provisionalKind,
   type RequestAssessment,
+  reserveTotal,
 } from "./guard.ts";
 import { matchWrite } from "./writes.ts";
 
@@ -143,7 +143,14 @@ export function createCallGate(options: CallGateOptions): WriteGate {
     }
     if (refusal) throw new GuardStop("refused", `${refusal}. Nothing was sent to RunPod`);
     if (asks) await confirm(options, facts);
+    // Confirmation can take minutes; the total cap is decided again, and held, right before
+    // the request leaves, and released when it settles (RunPod then lists what it created).
+    const total = await reserveTotal(assessment, policy, runpod, catalog, signal);
+    if (total.refusal) {
+      throw new GuardStop("refused", `${total.refusal}. Nothing was sent to RunPod`);
+    }
     approved = request;
+    return total.release;
   };
 }
 

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { redactSecrets, SECRET_NAME } from "../log.ts";
 import {
   getEndpoint,
   getNetworkVolume,
@@ -15,6 +14,7 @@ import {
   type PlannedRequest,
   type RunpodClient,
 } from "../runpod/mod.ts";
+import { accountBurn, processSpendLedger, type SpendLedger } from "./burn.ts";
 import { describeWrite, type MatchedWrite } from "./writes.ts";
 import {
   endpointHourlyCosts,
@@ -38,7 +38,10 @@ export interface PolicyOptions {
   confirm: ConfirmMode;
   /** Largest USD/hour one resource may cost (for endpoints: with every worker busy). */
   maxHourlyCost?: number;
-  /** Largest USD/hour the account may burn: current spend plus the new resource. */
+  /**
+   * Largest USD/hour the account may burn: its burn (pods starting, always-on workers, storage),
+   * plus creates in flight, plus the new resource.
+   */
   maxTotalHourlyCost?: number;
   /** Most GPUs per pod or per serverless worker. */
   maxGpuCount?: number;
@@ -405,43 +408,66 @@ export async function checkCaps(
     }
   }
   if (policy.maxTotalHourlyCost !== undefined) {
-    const burn = await currentBurn(runpod, signal);
-    const added = assessment.hourly ?? 0;
-    if (burn + added > policy.maxTotalHourlyCost) {
-      return `${what}: the account already burns ${money(burn)}/h, and this adds about ${
-        money(added)
-      }/h, above the total cap of ${
-        money(policy.maxTotalHourlyCost)
-      }/h (--max-total-hourly-cost, env RUNPOD_MCP_MAX_TOTAL_HOURLY_COST). Stop something first (get_spend_summary) or ask the user to raise the cap`;
-    }
+    // Checked here without holding anything, so a call the cap would refuse is never confirmed;
+    // the gate holds the share for real, in one step with the check, right before sending.
+    const { refusal, release } = await reserveTotal(assessment, policy, runpod, catalog, signal);
+    release?.();
+    if (refusal) return refusal;
   }
   return undefined;
 }
 
-/** USD/hour the account spends now: RunPod's own figure, or the sum of pod costs without it. */
-export async function currentBurn(runpod: RunpodClient, signal?: AbortSignal): Promise<number> {
-  try {
-    const me = await runpod.getMyself(signal);
-    if (typeof me.currentSpendPerHr === "number") return me.currentSpendPerHr;
-  } catch (error) {
-    if (signal?.aborted) throw error;
+/**
+ * Holds this write's share of the total cap (`--max-total-hourly-cost`) until the write settles:
+ * the account's burn (pods starting count, see {@linkcode accountBurn}) plus what other calls
+ * have in flight plus this write must fit under the cap, decided in one step, so two parallel
+ * creates cannot both fit under the last dollar. Returns the refusal, or the release to call when
+ * the write settles. An unknown cost or a burn that cannot be fully priced is refused.
+ */
+export async function reserveTotal(
+  assessment: RequestAssessment,
+  policy: PolicyOptions,
+  runpod: RunpodClient,
+  catalog: PriceCatalog,
+  signal?: AbortSignal,
+  ledger: SpendLedger = processSpendLedger,
+): Promise<{ refusal?: string; release?: () => void }> {
+  const cap = policy.maxTotalHourlyCost;
+  if (cap === undefined || assessment.kind !== "billable") return {};
+  const what = `Cannot ${assessment.action}`;
+  const flag = "--max-total-hourly-cost, env RUNPOD_MCP_MAX_TOTAL_HOURLY_COST";
+  if (assessment.hourly === undefined) {
+    return {
+      refusal: `${what}: its hourly cost is unknown, so the total cap of ${
+        money(cap)
+      }/h (${flag}) cannot be checked`,
+    };
   }
-  const pods = await runpod.listPods(signal);
-  return round4(pods.reduce((sum, pod) => sum + pod.cost, 0));
-}
-
-/** Copies a request body with secret values masked, for showing in a dry run. */
-export function maskBody(value: unknown, key = ""): unknown {
-  if (typeof value === "string") {
-    return SECRET_NAME.test(key) ? "[masked]" : redactSecrets(value);
+  const result = await ledger.reserve(
+    assessment.hourly,
+    cap,
+    () => accountBurn(runpod, catalog, signal),
+  );
+  if (result.ok) return { release: () => result.reservation.release() };
+  if (result.reason === "incomplete") {
+    return {
+      refusal: `${what}: the account's current burn cannot be fully priced (${
+        result.burn.missing.join("; ")
+      }), so the total cap of ${money(cap)}/h (${flag}) cannot be checked`,
+    };
   }
-  if (Array.isArray(value)) return value.map((item) => maskBody(item));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = maskBody(v, k);
-    return out;
-  }
-  return value;
+  const inFlight = result.reservedUsdPerHour > 0
+    ? `, ${money(result.reservedUsdPerHour)}/h more is being created by calls in flight`
+    : "";
+  return {
+    refusal: `${what}: the account already burns ${
+      money(result.burn.usdPerHour)
+    }/h (pods still starting count)${inFlight}, and this adds about ${
+      money(result.addingUsdPerHour)
+    }/h, above the total cap of ${
+      money(cap)
+    }/h (${flag}). Stop something first (get_spend_summary) or ask the user to raise the cap`,
+  };
 }
 
 /** Whether `mode` asks the user about a request of this kind. */

@@ -16,8 +16,8 @@ import {
 } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import { priceCatalog } from "../policy/estimate.ts";
+import { maskBody, redactSecrets } from "../secrets.ts";
 import {
-  getAccountBalance,
   getEndpoint,
   getTemplate,
   listEndpoints,
@@ -27,7 +27,7 @@ import {
   type RunpodClient,
 } from "../runpod/mod.ts";
 import { RESOURCE_ID } from "../tools/_args.ts";
-import { balanceView } from "../tools/billing.ts";
+import { accountView, readAccountSpend } from "../tools/billing.ts";
 import { toRow as gpuRow } from "../tools/catalog.ts";
 import { errorToToolResult } from "../tools/errors.ts";
 import type { Clock } from "../tools/mod.ts";
@@ -147,6 +147,9 @@ export function registerResources(
   const { runpod, logger } = deps;
   const showSecrets = options.showSecrets ?? false;
   const secrets = options.secrets ?? [];
+  // Every resource text, name and description leaves through these, like tool results do.
+  const mask = (data: unknown) => showSecrets ? data : maskBody(data, secrets);
+  const text = (value: string) => showSecrets ? value : redactSecrets(value, secrets);
 
   const read = async (uri: URL, load: () => Promise<unknown>): Promise<Contents> => {
     let data: unknown;
@@ -156,7 +159,11 @@ export function registerResources(
       throw toMcpError(`read ${uri.href}`, error, secrets);
     }
     return {
-      contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text: JSON.stringify(data) }],
+      contents: [{
+        uri: uri.href,
+        mimeType: RESOURCE_MIME_TYPE,
+        text: JSON.stringify(mask(data)),
+      }],
     };
   };
 
@@ -226,8 +233,8 @@ export function registerResources(
         safely("list pods", { resources: [] }, async () => ({
           resources: (await runpod.listPods(extra.signal)).map((pod) => ({
             uri: `runpod://pods/${pod.id}`,
-            name: pod.name,
-            title: `Pod ${pod.name}`,
+            name: text(pod.name),
+            title: text(`Pod ${pod.name}`),
             description: `${pod.status}, ${pod.gpu ? `${pod.gpu.count}× ${pod.gpu.id}` : "CPU"}, $${
               pod.cost.toFixed(2)
             }/h`,
@@ -288,8 +295,8 @@ export function registerResources(
         safely("list endpoints", { resources: [] }, async () => ({
           resources: (await listEndpoints(runpod, extra.signal)).map((ep) => ({
             uri: `runpod://endpoints/${ep.id}`,
-            name: ep.name,
-            title: `Endpoint ${ep.name}`,
+            name: text(ep.name),
+            title: text(`Endpoint ${ep.name}`),
             description: `${ep.type ?? "QUEUE"}, workers ${ep.workers.min}–${ep.workers.max}`,
             mimeType: RESOURCE_MIME_TYPE,
           })),
@@ -345,9 +352,9 @@ export function registerResources(
         safely("list templates", { resources: [] }, async () => ({
           resources: (await listTemplates(runpod, extra.signal)).map((t) => ({
             uri: `runpod://templates/${t.id}`,
-            name: t.name,
-            title: `Template ${t.name}`,
-            description: `${t.serverless ? "serverless" : "pod"}, ${t.image}`,
+            name: text(t.name),
+            title: text(`Template ${t.name}`),
+            description: text(`${t.serverless ? "serverless" : "pod"}, ${t.image}`),
             mimeType: RESOURCE_MIME_TYPE,
           })),
         })),
@@ -399,10 +406,10 @@ export function registerResources(
     "runpod://account",
     json(
       "Account",
-      "Credit balance (USD), what RunPod charges now (USD/hour) and the runway in hours",
+      "Credit balance (USD), what the account burns now (USD/hour, pods still starting included) and the runway in hours, as get_balance shows them",
     ),
     (uri, extra) =>
-      read(uri, async () => balanceView(await getAccountBalance(runpod, extra.signal))),
+      read(uri, async () => accountView(await readAccountSpend(runpod, extra.signal))),
   );
 
   const watcher = new PodWatcher({

@@ -11,6 +11,13 @@
  *   that may have reached RunPod is never sent twice.
  * - Other 4xx, GraphQL `errors`, and 2xx bodies that are not JSON or fail the schema are never
  *   retried: sending the same request again would get the same answer.
+ * - Waits are clamped to 1–60 s whatever RunPod asks, so `Retry-After: 0` cannot spin and a
+ *   huge value cannot stall a call.
+ *
+ * Every state-changing request goes out on a connection of its own (with the global `fetch`):
+ * Deno's HTTP stack silently re-sends a request when a reused keep-alive connection closes
+ * without an answer, which would create a second pod behind the client's back. On a fresh
+ * connection it never does, so each attempt logged here is exactly one request sent.
  *
  * @module
  */
@@ -18,10 +25,17 @@
 import { z } from "zod";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { type Logger, redactSecrets, silentLogger } from "../log.ts";
-import { RunpodApiError, RunpodConnectionError, RunpodResponseError } from "./errors.ts";
+import {
+  RunpodApiError,
+  RunpodConnectionError,
+  RunpodResponseError,
+  type WriteOutcome,
+  writeOutcomeOf,
+} from "./errors.ts";
 import type { RunpodApi } from "./errors.ts";
 import { pathSegment } from "./path.ts";
 import {
+  clampRetryWait,
   exhaustedWindowWait,
   mostConstrainedWindow,
   parseRateLimitHeader,
@@ -68,8 +82,17 @@ export interface RunpodClientOptions {
   serverlessBaseUrl?: string;
   /** GraphQL URL, default `https://api.runpod.io/graphql`. */
   graphqlUrl?: string;
-  /** Fetch implementation, default `globalThis.fetch`; sandbox mode passes the simulator's. */
+  /**
+   * Fetch implementation, default `globalThis.fetch`; sandbox mode passes the simulator's. Only
+   * with the default does each state-changing request get a connection of its own (a
+   * `Deno.HttpClient` passed as `client`), since another fetch may not take that field.
+   */
   fetch?: typeof fetch;
+  /**
+   * Clock in epoch ms, default `Date.now`; compared with RunPod's `createdAt` when a create's
+   * reply is lost and the resource is looked up by listing.
+   */
+  now?: () => number;
   /** Deadline per attempt in milliseconds, default 30 000. */
   timeoutMs?: number;
   /** Total attempts including the first, default 4. */
@@ -90,7 +113,8 @@ export interface RunpodClientOptions {
   /**
    * Called once before any request that can change RunPod state (REST and job API calls other
    * than GET, GraphQL mutations), with the exact request. Throwing stops the request before it is
-   * sent: this is where guardrails, confirmations and dry runs hook in.
+   * sent: this is where guardrails, confirmations and dry runs hook in. Resolving to a function
+   * asks to hear how the request ended: it is called exactly once, after any retries.
    */
   writeGate?: WriteGate;
 }
@@ -106,8 +130,19 @@ export interface PlannedRequest {
   body: unknown;
 }
 
-/** See {@linkcode RunpodClientOptions.writeGate}. */
-export type WriteGate = (request: PlannedRequest) => Promise<void>;
+/**
+ * See {@linkcode RunpodClientOptions.writeGate}. Resolve to `undefined` to let the request go,
+ * or to a {@linkcode WriteSettled} to also hear how it ended.
+ */
+export type WriteGate = (request: PlannedRequest) => Promise<void | WriteSettled>;
+
+/**
+ * Told once how a gated request ended: `sent` (2xx), `failed` (RunPod certainly did not act:
+ * a 4xx, or the request never left) or `unknown` (RunPod may have acted: a timeout, a dropped
+ * connection, a 5xx). With retries, any attempt that may have reached RunPod makes a final
+ * failure `unknown`. It must not throw; if it does, the error is logged and ignored.
+ */
+export type WriteSettled = (outcome: WriteOutcome) => void;
 
 /** HTTP methods the RunPod APIs use. */
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -258,6 +293,9 @@ export class RunpodClient {
   readonly #random: () => number;
   readonly #userAgent: string;
   readonly #logger: Logger;
+  readonly #now: () => number;
+  /** Whether writes get a connection of their own (only with the global fetch). */
+  readonly #freshConnections: boolean;
   #rateLimit: RateLimitInfo | undefined;
 
   /** Creates a client; nothing is sent until the first call. */
@@ -278,6 +316,13 @@ export class RunpodClient {
     this.#random = options.random ?? Math.random;
     this.#userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#freshConnections = options.fetch === undefined;
+  }
+
+  /** The client's clock, epoch ms (see {@linkcode RunpodClientOptions.now}). */
+  now(): number {
+    return this.#now();
   }
 
   /** A client like this one whose state-changing requests pass through `gate` first. */
@@ -512,23 +557,72 @@ export class RunpodClient {
   }
 
   async #send<T>(call: Call<T>): Promise<T> {
-    const writes = call.api === "graphql" ? !call.idempotent : call.method !== "GET";
-    if (writes && this.#writeGate) {
+    let settled: WriteSettled | undefined;
+    if (isWrite(call) && this.#writeGate) {
       throwIfAborted(call.signal);
-      await this.#writeGate({
+      settled = await this.#writeGate({
         api: call.api,
         method: call.method,
         path: call.url.pathname,
         query: Object.fromEntries(call.url.searchParams),
         body: call.body === undefined ? undefined : JSON.parse(call.body),
-      });
+      }) ?? undefined;
     }
+    if (!settled) return await this.#retrying(call, { ambiguous: false, inFlight: false });
+    const progress = { ambiguous: false, inFlight: false };
+    let outcome: WriteOutcome = "unknown";
+    try {
+      const value = await this.#retrying(call, progress);
+      outcome = "sent";
+      return value;
+    } catch (error) {
+      const final = isAbortLike(error)
+        ? (progress.inFlight ? "unknown" : "failed")
+        : writeOutcomeOf(error);
+      outcome = progress.ambiguous && final === "failed" ? "unknown" : final;
+      throw error;
+    } finally {
+      try {
+        settled(outcome);
+      } catch (error) {
+        this.#logger.warn("write hook failed", {
+          method: call.method,
+          path: call.url.pathname,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  /**
+   * Runs the attempts. `progress.ambiguous` becomes true once an attempt failed in a way that may
+   * have reached RunPod; `progress.inFlight` is true while an attempt is under way.
+   */
+  async #retrying<T>(
+    call: Call<T>,
+    progress: { ambiguous: boolean; inFlight: boolean },
+  ): Promise<T> {
     let waited = 0;
     for (let attempt = 1;; attempt++) {
       throwIfAborted(call.signal);
+      progress.inFlight = true;
       const outcome = await this.#attempt(call, attempt);
+      progress.inFlight = false;
       if ("value" in outcome) return outcome.value;
       const { error } = outcome;
+      if (
+        call.method === "DELETE" && progress.ambiguous && error instanceof RunpodApiError &&
+        error.status === 404
+      ) {
+        // An earlier attempt may have deleted it already: gone is what was asked for.
+        this.#logger.debug("RunPod DELETE answered 404 after an unanswered attempt", {
+          api: call.api,
+          path: call.url.pathname,
+          attempt,
+        });
+        return call.decode(undefined, 204);
+      }
+      if (writeOutcomeOf(error) === "unknown") progress.ambiguous = true;
       if (!outcome.retryable || attempt >= this.#maxAttempts) throw error;
       const backoff = this.#backoff(attempt);
       const wait = outcome.waitSeconds === undefined
@@ -559,6 +653,10 @@ export class RunpodClient {
       deadline.abort(new DOMException(`Deadline of ${call.timeoutMs} ms passed`, "TimeoutError"));
     }, call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, deadline.signal]) : deadline.signal;
+    // A connection of its own: see the module doc on silent re-sends.
+    const httpClient = this.#freshConnections && isWrite(call)
+      ? Deno.createHttpClient({ poolMaxIdlePerHost: 0 })
+      : undefined;
     const log = (fields: Record<string, unknown>) =>
       this.#logger.debug("RunPod request", {
         api: call.api,
@@ -572,12 +670,14 @@ export class RunpodClient {
       let response: Response;
       let text: string;
       try {
-        response = await this.#fetch(call.url, {
+        const init: RequestInit & { client?: Deno.HttpClient } = {
           method: call.method,
           headers: this.#headers(call.body !== undefined, call.accept),
           body: call.body ?? null,
           signal,
-        });
+        };
+        if (httpClient) init.client = httpClient;
+        response = await this.#fetch(call.url, init);
         if (call.raw && response.ok) {
           // The deadline covers only the wait for headers (cleared below); the body stays tied
           // to the caller's signal, so cancelling the call still ends the stream.
@@ -589,6 +689,9 @@ export class RunpodClient {
       } catch (cause) {
         throwIfAborted(call.signal);
         log({ error: timedOut ? "timeout" : "network" });
+        // A permission refusal (a build allowed to reach only RunPod's hosts) is final: retrying
+        // cannot change it.
+        const refused = isPermissionRefusal(cause);
         const error = new RunpodConnectionError({
           method: call.method,
           path: call.url.pathname,
@@ -596,10 +699,9 @@ export class RunpodClient {
           timedOut,
           timeoutMs: call.timeoutMs,
           cause: this.#cleanCause(cause),
+          notSent: !timedOut && (refused || isConnectFailure(cause)),
+          idempotent: call.idempotent,
         });
-        // A permission refusal (a build allowed to reach only RunPod's hosts) is final: retrying
-        // cannot change it.
-        const refused = isPermissionRefusal(cause);
         return {
           error,
           retryable: call.idempotent && !refused,
@@ -614,6 +716,7 @@ export class RunpodClient {
       return this.#apiFailure(call, response, text);
     } finally {
       clearTimeout(timer);
+      httpClient?.close();
     }
   }
 
@@ -636,6 +739,7 @@ export class RunpodClient {
         method: call.method,
         path: call.url.pathname,
         api: call.api,
+        idempotent: call.idempotent,
         status: response.status,
         problem: `body is not valid JSON (content-type ${
           response.headers.get("content-type") ?? "missing"
@@ -684,18 +788,19 @@ export class RunpodClient {
     if (status === 429) {
       retryable = true;
       if (retryAfter !== undefined || windowWait !== undefined) {
-        waitSeconds = Math.max(retryAfter ?? 0, windowWait ?? 0);
+        waitSeconds = clampRetryWait(Math.max(retryAfter ?? 0, windowWait ?? 0));
       }
     } else if ((status >= 500 && status !== 501 && status !== 505) || status === 408) {
       // 501 and 505 describe the request, not a passing condition: asking again cannot help.
       retryable = call.idempotent;
-      waitSeconds = retryAfter;
+      if (retryAfter !== undefined) waitSeconds = clampRetryWait(retryAfter);
     }
     const error = new RunpodApiError({
       status,
       method: call.method,
       path: call.url.pathname,
       api: call.api,
+      idempotent: call.idempotent,
       title: this.#clean(problem.title ?? (response.statusText || reasonPhrase(status))),
       ...(problem.detail !== undefined ? { detail: this.#clean(problem.detail) } : {}),
       errors: problem.errors.map((e) => this.#clean(e)),
@@ -724,12 +829,43 @@ export class RunpodClient {
 
   #cleanCause(cause: unknown): Error {
     if (cause instanceof Error) {
-      const copy = new Error(this.#clean(cause.message));
+      // Deno's `fetch failed` says nothing; the innermost cause says what happened, after the
+      // request and URL prefixes (e.g. `connection closed before message completed`).
+      let inner: unknown = cause.cause;
+      while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+      const detail = inner instanceof Error ? inner.message.split(": ").at(-1) ?? "" : "";
+      const message = detail && !cause.message.includes(detail)
+        ? `${cause.message} (${detail})`
+        : cause.message;
+      const copy = new Error(this.#clean(message));
       copy.name = cause.name;
       return copy;
     }
     return new Error(this.#clean(String(cause)));
   }
+}
+
+/** True for requests that can change RunPod state: any non-GET, except GraphQL queries. */
+function isWrite(call: Call<unknown>): boolean {
+  return call.api === "graphql" ? !call.idempotent : call.method !== "GET";
+}
+
+/**
+ * True when the connection could not even be opened (refused, DNS, TLS handshake), so the
+ * request never left. Deno reports these as `client error (Connect)` in the cause chain.
+ */
+function isConnectFailure(cause: unknown): boolean {
+  let current: unknown = cause;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (/client error \(Connect\)|tcp connect error|dns error/i.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+function isAbortLike(error: unknown): boolean {
+  return error instanceof DOMException &&
+    (error.name === "AbortError" || error.name === "TimeoutError");
 }
 
 /** True when Deno's permission system, not the network, refused the request. */

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
 import { pathSegment } from "./path.ts";
+import { createOnce } from "./reconcile.ts";
 import { NoContentSchema, type OpenEnum } from "./schemas.ts";
 
 function openEnum<const Known extends string>(
@@ -227,21 +228,34 @@ export async function getEndpoint(
 }
 
 /**
- * Creates an endpoint (`POST /v2/serverless`). Never retried after a 5xx or a timeout: RunPod
- * may have created it, and a second one with always-on workers would bill twice.
+ * Creates an endpoint (`POST /v2/serverless`), sent exactly once: RunPod may have created it even
+ * when the call fails, and a second one with always-on workers would bill twice. When the outcome
+ * is unknown (timeout, dropped connection, 5xx, unreadable 2xx) the endpoint is looked up by name
+ * and creation time; a single match is returned with a {@linkcode recoveryNote}.
+ *
+ * @throws {RunpodAmbiguousWriteError} RunPod may have created the endpoint and the lookup did
+ * not find exactly one.
  */
 export async function createEndpoint(
   client: RunpodClient,
   body: CreateEndpointBody,
   signal?: AbortSignal,
 ): Promise<Endpoint> {
-  return await client.rest({
-    method: "POST",
-    path: "/v2/serverless",
-    body,
-    schema: EndpointSchema,
-    idempotent: false,
-    signal,
+  return await createOnce({
+    client,
+    resource: "endpoint",
+    name: body.name,
+    listing: "GET /v2/serverless",
+    send: () =>
+      client.rest({
+        method: "POST",
+        path: "/v2/serverless",
+        body,
+        schema: EndpointSchema,
+        idempotent: false,
+        signal,
+      }),
+    list: () => listEndpoints(client, signal),
   });
 }
 

@@ -18,6 +18,11 @@ export interface RunpodRequestInfo {
   path: string;
   /** Which API the request went to. */
   api: RunpodApi;
+  /**
+   * Whether sending the request twice is harmless (false for creates and other POSTs). Absent
+   * when the error was built without knowing; then POST and PATCH count as not idempotent.
+   */
+  idempotent?: boolean;
 }
 
 /** Options for {@linkcode RunpodApiError}. */
@@ -64,6 +69,8 @@ export class RunpodApiError extends Error {
   readonly retryAfter?: number;
   /** Which API answered. */
   readonly api: RunpodApi;
+  /** See {@linkcode RunpodRequestInfo.idempotent}. */
+  readonly idempotent?: boolean;
 
   /** Builds the error and its message from what RunPod returned. */
   constructor(options: RunpodApiErrorOptions) {
@@ -73,6 +80,7 @@ export class RunpodApiError extends Error {
     this.path = options.path;
     this.errors = [...(options.errors ?? [])];
     this.api = options.api;
+    if (options.idempotent !== undefined) this.idempotent = options.idempotent;
     if (options.title !== undefined) this.title = options.title;
     if (options.detail !== undefined) this.detail = options.detail;
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
@@ -100,6 +108,11 @@ export interface RunpodConnectionErrorOptions extends RunpodRequestInfo {
   timeoutMs?: number;
   /** The underlying network error, already free of secrets. */
   cause?: unknown;
+  /**
+   * True when the request certainly never reached RunPod: the connection could not be opened
+   * (refused, DNS), or Deno's permissions stopped it.
+   */
+  notSent?: boolean;
 }
 
 /**
@@ -116,6 +129,10 @@ export class RunpodConnectionError extends Error {
   readonly api: RunpodApi;
   /** True when the request hit its deadline rather than failing outright. */
   readonly timedOut: boolean;
+  /** See {@linkcode RunpodConnectionErrorOptions.notSent}. */
+  readonly notSent: boolean;
+  /** See {@linkcode RunpodRequestInfo.idempotent}. */
+  readonly idempotent?: boolean;
 
   /** Builds the error; `cause` is kept for diagnostics. */
   constructor(options: RunpodConnectionErrorOptions) {
@@ -128,6 +145,8 @@ export class RunpodConnectionError extends Error {
     this.path = options.path;
     this.api = options.api;
     this.timedOut = options.timedOut;
+    this.notSent = options.notSent ?? false;
+    if (options.idempotent !== undefined) this.idempotent = options.idempotent;
   }
 }
 
@@ -162,6 +181,8 @@ export class RunpodResponseError extends Error {
   readonly api: RunpodApi;
   /** Each schema problem as `path: message`; empty when the body was not JSON. */
   readonly issues: string[];
+  /** See {@linkcode RunpodRequestInfo.idempotent}. */
+  readonly idempotent?: boolean;
 
   /** Builds the error and its message. */
   constructor(options: RunpodResponseErrorOptions) {
@@ -171,5 +192,147 @@ export class RunpodResponseError extends Error {
     this.path = options.path;
     this.api = options.api;
     this.issues = [...(options.issues ?? [])];
+    if (options.idempotent !== undefined) this.idempotent = options.idempotent;
+  }
+}
+
+/** How a state-changing request ended, as far as RunPod's side is concerned. */
+export type WriteOutcome =
+  /** RunPod answered 2xx: it acted. */
+  | "sent"
+  /** RunPod certainly did not act: a 4xx (429 included), or the request never left. */
+  | "failed"
+  /** RunPod may have acted: a timeout, a connection lost mid-request, or a 5xx. */
+  | "unknown";
+
+/**
+ * What a failed request means for RunPod's state. A 2xx whose body could not be read counts as
+ * `sent`; anything that is not a RunPod client error counts as `unknown`, since it says nothing
+ * about whether the request went out.
+ *
+ * @example
+ * ```ts
+ * writeOutcomeOf(new RunpodApiError({ status: 503, method: "POST", path: "/v2/pods", api: "rest" })); // "unknown"
+ * ```
+ */
+export function writeOutcomeOf(error: unknown): WriteOutcome {
+  if (error instanceof RunpodApiError) {
+    return isAmbiguousStatus(error.status) ? "unknown" : "failed";
+  }
+  if (error instanceof RunpodConnectionError) return error.notSent ? "failed" : "unknown";
+  if (error instanceof RunpodResponseError) {
+    return error.status >= 200 && error.status < 300 ? "sent" : "unknown";
+  }
+  return "unknown";
+}
+
+/**
+ * True for statuses after which RunPod may or may not have acted: 5xx other than 501 and 505,
+ * which describe the request rather than a failure while handling it.
+ */
+export function isAmbiguousStatus(status: number): boolean {
+  return status >= 500 && status !== 501 && status !== 505;
+}
+
+/** What became of the lookup after an ambiguous create. */
+export type AmbiguousLookup =
+  /** Listing worked and showed nothing matching (RunPod may still be creating it). */
+  | "none-found"
+  /** Listing showed more than one match, so none can be picked. */
+  | "several-found"
+  /** Listing failed too. */
+  | "failed"
+  /** RunPod offers no way to look it up (a job is found only by its id). */
+  | "impossible";
+
+/** Options for {@linkcode RunpodAmbiguousWriteError}. */
+export interface RunpodAmbiguousWriteErrorOptions extends RunpodRequestInfo {
+  /** What was being created, e.g. `pod`, `endpoint`, `job`. */
+  resource: string;
+  /** The name it was created under, when it has one. */
+  name?: string;
+  /** The failure that left the outcome open (timeout, lost connection, 5xx, unreadable 2xx). */
+  cause: Error;
+  lookup: AmbiguousLookup;
+  /** Ids of matching resources when several were found. */
+  candidates?: readonly string[];
+  /** How the lookup was done, e.g. `GET /v2/pods`, or why it could not be. */
+  lookupDetail: string;
+}
+
+/**
+ * A create may or may not have happened at RunPod: the request timed out, lost its connection,
+ * got a 5xx, or got a 2xx that could not be read, and a lookup did not settle it. Sending the
+ * request again could create (and bill) a second one.
+ */
+export class RunpodAmbiguousWriteError extends Error {
+  override name = "RunpodAmbiguousWriteError";
+  /** HTTP method of the create. */
+  readonly method: string;
+  /** URL path of the create, without the query string. */
+  readonly path: string;
+  /** Which API the create went to. */
+  readonly api: RunpodApi;
+  /** What was being created. */
+  readonly resource: string;
+  /** The name it was created under, if any. */
+  readonly resourceName?: string;
+  /** What became of the lookup. */
+  readonly lookup: AmbiguousLookup;
+  /** Ids of matching resources when several were found; otherwise empty. */
+  readonly candidates: string[];
+  /** Always false: the reason this error exists. */
+  readonly idempotent = false;
+
+  /** Builds the error and its message. */
+  constructor(options: RunpodAmbiguousWriteErrorOptions) {
+    const what = options.name === undefined
+      ? `the ${options.resource}`
+      : `the ${options.resource} "${options.name}"`;
+    const verb = options.resource === "job" ? "queued" : "created";
+    const reason = ambiguousReason(options.cause);
+    super(
+      `Cannot tell whether RunPod ${verb} ${what}: ${reason}; ${lookupText(options)}`,
+      { cause: options.cause },
+    );
+    this.method = options.method;
+    this.path = options.path;
+    this.api = options.api;
+    this.resource = options.resource;
+    if (options.name !== undefined) this.resourceName = options.name;
+    this.lookup = options.lookup;
+    this.candidates = [...(options.candidates ?? [])];
+  }
+}
+
+/** Why the outcome is unknown, in words that fit after "Cannot tell whether …: ". */
+function ambiguousReason(cause: Error): string {
+  if (cause instanceof RunpodApiError) {
+    return `RunPod had a server error (${cause.status} on ${cause.method} ${cause.path})${
+      cause.detail ? `: ${cause.detail}` : ""
+    }`;
+  }
+  if (cause instanceof RunpodResponseError) {
+    return `RunPod answered ${cause.status} to ${cause.method} ${cause.path}, but the reply could not be read (${
+      cause.message.replace(/^Cannot read RunPod response for \S+ \S+: /, "")
+    })`;
+  }
+  return cause.message.replace(/^Cannot reach RunPod: /, "");
+}
+
+function lookupText(options: RunpodAmbiguousWriteErrorOptions): string {
+  switch (options.lookup) {
+    case "none-found":
+      return `${options.lookupDetail} shows none yet, but RunPod may still be creating it`;
+    case "several-found":
+      return `${options.lookupDetail} shows ${
+        options.candidates?.length ?? "several"
+      } that match (${
+        (options.candidates ?? []).join(", ")
+      }), so which one (if any) this call made is unknown`;
+    case "failed":
+      return `checking with ${options.lookupDetail} failed too`;
+    case "impossible":
+      return options.lookupDetail;
   }
 }

@@ -4,14 +4,18 @@
  * `/retry`, `/purge-queue`), plus the two REST reads that explain why a job waits in the queue.
  *
  * Submitting is never retried after a 5xx or a timeout: RunPod may have queued the job, and a
- * second attempt would run (and bill) it twice.
+ * second attempt would run (and bill) it twice. Nor can such a job be found afterwards (the job
+ * API looks jobs up only by id), so an unknown outcome is reported as a
+ * {@linkcode RunpodAmbiguousWriteError}.
  *
  * @module
  */
 
 import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
+import { RunpodAmbiguousWriteError } from "./errors.ts";
 import { pathSegment } from "./path.ts";
+import { isAmbiguousFailure } from "./reconcile.ts";
 import type { OpenEnum } from "./schemas.ts";
 
 /** Job statuses RunPod documents, in lifecycle order. */
@@ -126,21 +130,50 @@ function jobPath(op: string, jobId: string): string {
   return `/${op}/${pathSegment(jobId, "job id")}`;
 }
 
-/** Queues a job (`POST /run`) and returns `{id, status: "IN_QUEUE"}`. Never retried. */
+/** Why a submitted job cannot be looked up after its reply was lost. */
+const NO_JOB_LOOKUP =
+  "the job API finds jobs only by id, so whether it is queued cannot be checked; the endpoint's health counts (in queue, in progress) are the only hint";
+
+/** Turns an ambiguous failure of a submit into a {@linkcode RunpodAmbiguousWriteError}. */
+async function submitOnce(send: () => Promise<JobStatusBody>): Promise<JobStatusBody> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!isAmbiguousFailure(error)) throw error;
+    throw new RunpodAmbiguousWriteError({
+      method: error.method,
+      path: error.path,
+      api: error.api,
+      resource: "job",
+      cause: error,
+      lookup: "impossible",
+      lookupDetail: NO_JOB_LOOKUP,
+    });
+  }
+}
+
+/**
+ * Queues a job (`POST /run`) and returns `{id, status: "IN_QUEUE"}`. Never retried.
+ *
+ * @throws {RunpodAmbiguousWriteError} RunPod may have queued the job (timeout, dropped
+ * connection, 5xx, unreadable reply).
+ */
 export async function runJob(
   client: RunpodClient,
   endpointId: string,
   body: JobRequestBody,
   options?: JobCallOptions,
 ): Promise<JobStatusBody> {
-  return await client.jobs(endpointId, {
-    method: "POST",
-    path: "/run",
-    body,
-    schema: JobStatusSchema,
-    idempotent: false,
-    signal: options?.signal,
-  });
+  return await submitOnce(() =>
+    client.jobs(endpointId, {
+      method: "POST",
+      path: "/run",
+      body,
+      schema: JobStatusSchema,
+      idempotent: false,
+      signal: options?.signal,
+    })
+  );
 }
 
 /** Options for {@linkcode runJobSync}. */
@@ -155,6 +188,9 @@ export const RUNSYNC_MARGIN_MS = 15_000;
 /**
  * Runs a job and waits for it (`POST /runsync?wait=<ms>`). Returns the finished job, or
  * `{id, status}` still IN_QUEUE/IN_PROGRESS when `waitMs` ran out. Never retried.
+ *
+ * @throws {RunpodAmbiguousWriteError} RunPod may have run the job (timeout, dropped connection,
+ * 5xx, unreadable reply).
  */
 export async function runJobSync(
   client: RunpodClient,
@@ -162,16 +198,18 @@ export async function runJobSync(
   body: JobRequestBody,
   options: RunJobSyncOptions,
 ): Promise<JobStatusBody> {
-  return await client.jobs(endpointId, {
-    method: "POST",
-    path: "/runsync",
-    query: { wait: options.waitMs },
-    body,
-    schema: JobStatusSchema,
-    idempotent: false,
-    timeoutMs: options.waitMs + RUNSYNC_MARGIN_MS,
-    signal: options?.signal,
-  });
+  return await submitOnce(() =>
+    client.jobs(endpointId, {
+      method: "POST",
+      path: "/runsync",
+      query: { wait: options.waitMs },
+      body,
+      schema: JobStatusSchema,
+      idempotent: false,
+      timeoutMs: options.waitMs + RUNSYNC_MARGIN_MS,
+      signal: options?.signal,
+    })
+  );
 }
 
 /** Reads a job's status and, once it finished, its output or error (`GET /status/{id}`). */

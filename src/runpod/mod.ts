@@ -20,6 +20,7 @@ export * from "./jobs.ts";
 export * from "./path.ts";
 export * from "./pods.ts";
 export * from "./rate_limit.ts";
+export * from "./reconcile.ts";
 export * from "./stream.ts";
 export * from "./schemas.ts";
 export * from "./storage.ts";

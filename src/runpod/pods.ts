@@ -7,6 +7,7 @@
 
 import type { RunpodClient } from "./client.ts";
 import { pathSegment } from "./path.ts";
+import { createOnce } from "./reconcile.ts";
 import { NoContentSchema, type Pod, type PodAction, PodSchema } from "./schemas.ts";
 
 /** `CreatePodRequest` as RunPod's REST v2 takes it (only the fields runpod-mcp sends). */
@@ -41,21 +42,34 @@ export interface UpdatePodBody {
 }
 
 /**
- * Creates a pod (`POST /v2/pods`). Never retried after a 5xx or a timeout: RunPod may have
- * created the pod, and a second attempt could bill twice.
+ * Creates a pod (`POST /v2/pods`), sent exactly once: RunPod may have created the pod even when
+ * the call fails, and a second attempt could bill twice. When the outcome is unknown (timeout,
+ * dropped connection, 5xx, unreadable 2xx) the pod is looked up by name and creation time; a
+ * single match is returned with a {@linkcode recoveryNote}.
+ *
+ * @throws {RunpodAmbiguousWriteError} RunPod may have created the pod and the lookup did not
+ * find exactly one.
  */
 export async function createPod(
   client: RunpodClient,
   body: CreatePodBody,
   signal?: AbortSignal,
 ): Promise<Pod> {
-  return await client.rest({
-    method: "POST",
-    path: "/v2/pods",
-    body,
-    schema: PodSchema,
-    idempotent: false,
-    signal,
+  return await createOnce({
+    client,
+    resource: "pod",
+    name: body.name,
+    listing: "GET /v2/pods",
+    send: () =>
+      client.rest({
+        method: "POST",
+        path: "/v2/pods",
+        body,
+        schema: PodSchema,
+        idempotent: false,
+        signal,
+      }),
+    list: () => client.listPods(signal),
   });
 }
 

@@ -47,10 +47,33 @@ export function parseRetryAfter(
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (text === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  // A negative delta is nonsense, but it clearly means "now", not a date in year -5.
+  if (/^[-+]?\d+(\.\d+)?$/.test(text)) return Math.max(0, Number(text));
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Shortest wait between attempts, in seconds, whatever RunPod asks. */
+export const MIN_RETRY_WAIT_S = 1;
+/** Longest wait between attempts, in seconds; RunPod's minute window resets within it. */
+export const MAX_RETRY_WAIT_S = 60;
+
+/**
+ * Clamps a wait RunPod asked for to {@linkcode MIN_RETRY_WAIT_S}–{@linkcode MAX_RETRY_WAIT_S}
+ * seconds, so `Retry-After: 0` cannot make the client spin and a huge value cannot stall it (or
+ * show up as `Wait 100000000000000000000 s`). Anything not a finite number counts as the minimum.
+ *
+ * @example
+ * ```ts
+ * clampRetryWait(0); // 1
+ * clampRetryWait(1e20); // 60
+ * clampRetryWait(7); // 7
+ * ```
+ */
+export function clampRetryWait(seconds: number): number {
+  if (!Number.isFinite(seconds)) return seconds > 0 ? MAX_RETRY_WAIT_S : MIN_RETRY_WAIT_S;
+  return Math.min(MAX_RETRY_WAIT_S, Math.max(MIN_RETRY_WAIT_S, seconds));
 }
 
 /**

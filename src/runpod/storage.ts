@@ -10,6 +10,7 @@ import type { RunpodClient } from "./client.ts";
 import { RunpodApiError } from "./errors.ts";
 import { pathSegment } from "./path.ts";
 import { NoContentSchema, type OpenEnum } from "./schemas.ts";
+import { MASK } from "../secrets.ts";
 
 function openEnum<const Known extends string>(
   _known: readonly Known[],
@@ -327,7 +328,7 @@ export async function listRegistries(
 }
 
 function scrub(text: string, secret: string): string {
-  return secret === "" ? text : text.split(secret).join("[REDACTED]");
+  return secret === "" ? text : text.split(secret).join(MASK);
 }
 
 /**

@@ -32,17 +32,30 @@ export type Fault =
     match?: FaultMatch;
   }
   | {
-    /** 200 with content-type application/json and a truncated body. */
+    /**
+     * A 2xx with content-type application/json and a truncated body. Before (default): a 200
+     * without handling the request. After: the request is handled (RunPod acted) and its own
+     * answer is cut short.
+     */
     kind: "malformed-json";
+    when?: FaultTiming;
     times?: number;
     match?: FaultMatch;
   }
   | {
-    /** The connection dies: in-process fetch rejects with TypeError, a socket's body errors. */
+    /**
+     * The connection dies: in-process fetch rejects with TypeError, a socket's body errors.
+     * Before (default): RunPod never saw the request. After: the request is handled (a pod is
+     * created) and the answer is lost.
+     */
     kind: "reset";
+    when?: FaultTiming;
     times?: number;
     match?: FaultMatch;
   };
+
+/** Whether a fault strikes before the request is handled, or after (RunPod acted). */
+export type FaultTiming = "before" | "after";
 
 /** A FIFO of faults; the first matching one is consumed per request. */
 export class FaultQueue {

@@ -157,6 +157,19 @@ function resetResponse(): Response {
   return response;
 }
 
+/** What the client gets instead of `response` when a fault strikes after handling. */
+async function lostAnswer(kind: "reset" | "malformed-json", response: Response): Promise<Response> {
+  const text = await response.text();
+  if (kind === "reset") return resetResponse();
+  const status = response.status >= 200 && response.status < 300 && response.status !== 204
+    ? response.status
+    : 200;
+  return new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))) || "{", {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
 /** A stateful in-memory RunPod. */
 export class RunpodSimulator {
   /** Direct state access for tests (read and tweak). */
@@ -408,9 +421,11 @@ export class RunpodSimulator {
     }
 
     const fault = this.#faults.take(method, path);
+    const strikesAfter = (fault?.kind === "reset" || fault?.kind === "malformed-json") &&
+      fault.when === "after";
     if (fault?.kind === "delay") {
       await sleep(fault.ms, served ? AbortSignal.any([signal, served.signal]) : signal);
-    } else if (fault) {
+    } else if (fault && !strikesAfter) {
       const response = this.#faultResponse(fault, api);
       record.status = fault.kind === "reset" ? 0 : response.status;
       return response;
@@ -439,6 +454,7 @@ export class RunpodSimulator {
     // Handlers may have changed state (a stop, a new pod); bring everything up to date.
     this.#settle();
     record.status = response.status;
+    if (strikesAfter) return await lostAnswer(fault.kind, response);
     return response;
   }
 

@@ -18,6 +18,7 @@ import type { Logger } from "../log.ts";
 import { type AskUser, createCallGate, type GuardArgs } from "../policy/call_gate.ts";
 import { GuardStop, type PolicyOptions } from "../policy/guard.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
+import { maskOutcome } from "../secrets.ts";
 import { z } from "zod";
 import { type AnyTool, type Clock, REAL_CLOCK, type ToolContext } from "./_define.ts";
 import { errorToToolResult } from "./errors.ts";
@@ -205,7 +206,8 @@ export async function runToolCall(
   };
   const started = performance.now();
   try {
-    const outcome = await tool.run(own, ctx);
+    // Every tool's result passes the one masking module here, summary and data alike.
+    const outcome = maskOutcome(await tool.run(own, ctx), deps.showSecrets);
     deps.logger.debug("tool call finished", {
       tool: tool.name,
       ms: Math.round(performance.now() - started),

@@ -6,13 +6,8 @@
  */
 
 import { z } from "zod";
-import {
-  endpointHourlyCosts,
-  HOURS_PER_MONTH,
-  networkVolumeMonthlyCost,
-  priceCatalog,
-  round4,
-} from "../policy/estimate.ts";
+import { accountBurn, type Burn, type BurnItem } from "../policy/burn.ts";
+import { POD_VOLUME_STOPPED_USD_PER_GB_MONTH, priceCatalog, round4 } from "../policy/estimate.ts";
 import {
   type AccountBalance,
   BILLING_BUCKETS,
@@ -22,15 +17,14 @@ import {
   listNetworkVolumeBilling,
   listPodBilling,
   listServerlessBilling,
-} from "../runpod/billing.ts";
-import { listEndpoints } from "../runpod/endpoints.ts";
+  type RunpodClient,
+} from "../runpod/mod.ts";
 import type { Pod } from "../runpod/schemas.ts";
-import { listNetworkVolumes } from "../runpod/storage.ts";
 import { defineTool, READ_ONLY, type ToolContext, ToolInputError } from "./_define.ts";
 import { idArg } from "./_args.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Balance, shared by get_balance and get_spend_summary
+// Balance and burn, shared by get_balance and get_spend_summary
 
 /** Hours the balance lasts at `perHour` USD/hour; null when nothing burns or the rate is unknown. */
 export function runwayHours(balance: number, perHour: number | null): number | null {
@@ -44,7 +38,7 @@ const balanceShape = {
     "PREPAID or POSTPAID; null when only GraphQL answered",
   ),
   spend_per_hour_usd: z.number().nullable().describe(
-    "What RunPod charges now across running resources, USD/hour; null when unknown",
+    "RunPod's own figure (GraphQL currentSpendPerHr), USD/hour: running resources only, not pods still starting; null when unknown",
   ),
   spend_limit_usd: z.number().nullable().describe("Account spend limit, USD; null when none"),
   runway_hours: z.number().nullable().describe(
@@ -56,8 +50,8 @@ const balanceShape = {
 
 type BalanceView = z.output<z.ZodObject<typeof balanceShape>>;
 
-/** The balance as the money tools show it, with the runway worked out. */
-export function balanceView(b: AccountBalance): BalanceView {
+/** The balance as RunPod reports it; the runway is replaced by the burn's in {@linkcode accountView}. */
+function balanceView(b: AccountBalance): BalanceView {
   return {
     balance_usd: b.balance,
     billing_mode: b.billingMode,
@@ -69,9 +63,64 @@ export function balanceView(b: AccountBalance): BalanceView {
   };
 }
 
-/** Reads the balance and works out the runway; both money tools call this. */
-export async function readBalance(ctx: ToolContext): Promise<BalanceView> {
-  return balanceView(await getAccountBalance(ctx.runpod, ctx.signal));
+/** The balance and the burn read together: what both money tools show. */
+export interface AccountSpend {
+  balance: AccountBalance;
+  burn: Burn;
+  /** balance / burn.usdPerHour; null when nothing burns. */
+  runwayHours: number | null;
+}
+
+/**
+ * Reads the balance, then the burn with {@linkcode accountBurn} (reusing RunPod's spend figure
+ * the balance read already fetched), and works out the runway from the burn.
+ */
+export async function readAccountSpend(
+  runpod: RunpodClient,
+  signal?: AbortSignal,
+): Promise<AccountSpend> {
+  const balance = await getAccountBalance(runpod, signal);
+  const burn = await accountBurn(runpod, priceCatalog(runpod, signal), signal, {
+    reported: balance.spendPerHour,
+  });
+  return { balance, burn, runwayHours: runwayHours(balance.balance, burn.usdPerHour) };
+}
+
+/** Output fields both money tools share, filled from one {@linkcode AccountSpend}. */
+const burnShape = {
+  burn_per_hour_usd: z.number().describe(
+    "What the account burns now, USD/hour: the higher of this server's count (pods RUNNING, PROVISIONING or STARTING; stopped pods' volumes; always-on endpoint workers; network volumes) and RunPod's own figure",
+  ),
+  burn_complete: z.boolean().describe(
+    "False when something bills but has no price here; the burn is then at least burn_per_hour_usd",
+  ),
+  burn_missing: z.array(z.string()).describe("What could not be priced, one line each"),
+  pods_by_status_usd: z.record(z.string(), z.number()).describe(
+    'Pods holding compute, USD/hour per status, e.g. {"PROVISIONING": 1.38}',
+  ),
+  runway_hours: z.number().nullable().describe(
+    "balance / burn_per_hour_usd, hours; null when nothing burns",
+  ),
+};
+
+type BurnView = z.output<z.ZodObject<typeof burnShape>>;
+
+function burnView(spend: AccountSpend): BurnView {
+  return {
+    burn_per_hour_usd: spend.burn.usdPerHour,
+    burn_complete: spend.burn.complete,
+    burn_missing: spend.burn.missing,
+    pods_by_status_usd: spend.burn.podsByStatus,
+    runway_hours: spend.runwayHours,
+  };
+}
+
+/**
+ * The balance, the burn and the runway from one {@linkcode readAccountSpend}: what `get_balance`
+ * and the `runpod://account` resource show, so they cannot disagree.
+ */
+export function accountView(spend: AccountSpend): BalanceView & BurnView {
+  return { ...balanceView(spend.balance), ...burnView(spend) };
 }
 
 function usd(n: number): string {
@@ -84,27 +133,63 @@ function runwayText(hours: number | null, perHour: number | null): string {
   return hours >= 48 ? `runway ~${(hours / 24).toFixed(1)} days` : `runway ~${hours} h`;
 }
 
-/** `get_balance`: credit, spend rate and runway. */
+/** What the burn counts, in words, e.g. "pods $2.07 (PROVISIONING $2.07), …". */
+function countedText(burn: Burn): string {
+  const byStatus = Object.entries(burn.podsByStatus).map(([s, v]) => `${s} ${usd(v)}`);
+  const parts = [
+    burn.pods > 0 ? `pods ${usd(burn.pods)} (${byStatus.join(", ")})` : "",
+    burn.endpoints > 0 ? `always-on endpoint workers ${usd(burn.endpoints)}` : "",
+    burn.networkVolumes > 0 ? `network volumes ${usd(burn.networkVolumes)}` : "",
+    burn.stoppedPodVolumes > 0 ? `stopped pods' volumes ${usd(burn.stoppedPodVolumes)}` : "",
+  ].filter((p) => p !== "");
+  return parts.length > 0 ? parts.join(", ") : "nothing";
+}
+
+/** The burn in a few sentences: the figure, what it counts, RunPod's figure, what is unpriced. */
+function burnText(burn: Burn): string {
+  const lines = [
+    burn.usdPerHour === 0 && burn.complete
+      ? "Nothing is burning money now: no pods running or starting, always-on workers or volumes."
+      : `Burning ~${usd(burn.usdPerHour)}/h. Counted: ${countedText(burn)}.`,
+  ];
+  if (burn.reportedUsdPerHour !== null) {
+    const higher = burn.reportedUsdPerHour > burn.computedUsdPerHour;
+    lines.push(
+      `RunPod's own figure: ${usd(burn.reportedUsdPerHour)}/h (running resources only)${
+        higher ? ", higher than the count, so it is used" : ""
+      }.`,
+    );
+  } else {
+    lines.push("RunPod's own figure is unavailable; the count alone is used.");
+  }
+  if (!burn.complete) {
+    lines.push(`Not fully priced, so the burn is at least this: ${burn.missing.join("; ")}.`);
+  }
+  return lines.join(" ");
+}
+
+/** `get_balance`: credit, burn and runway. */
 export const getBalanceTool = defineTool({
   name: "get_balance",
   title: "Get account balance",
   description:
-    "Shows the RunPod credit balance (USD), billing mode, what RunPod charges now (USD/hour), the spend limit and the runway in hours (balance / spend per hour). Use before starting paid work; call get_spend_summary to see which pods, endpoints and volumes make up the spend, or get_billing_history for past spend.",
+    "Shows the RunPod credit balance (USD), billing mode, what the account burns now (USD/hour: pods running or starting, always-on endpoint workers, volumes; never below RunPod's own figure), the spend limit and the runway in hours (balance / burn). Use before starting paid work; call get_spend_summary to see which pods, endpoints and volumes make up the burn, or get_billing_history for past spend.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {},
-  output: balanceShape,
+  // burnShape's runway_hours (from the burn) replaces balanceShape's (from RunPod's figure).
+  output: { ...balanceShape, ...burnShape },
   async run(_args, ctx) {
-    const data = await readBalance(ctx);
+    const spend = await readAccountSpend(ctx.runpod, ctx.signal);
+    const data = accountView(spend);
     const mode = data.billing_mode ? ` (${data.billing_mode})` : "";
-    const rate = data.spend_per_hour_usd === null
-      ? "spend rate unknown"
-      : `spending ${usd(data.spend_per_hour_usd)}/h`;
     const limit = data.spend_limit_usd === null ? "" : `, spend limit ${usd(data.spend_limit_usd)}`;
     return {
-      summary: `Balance ${usd(data.balance_usd)}${mode}, ${rate}, ${
-        runwayText(data.runway_hours, data.spend_per_hour_usd)
-      }${limit}. Source: ${data.source}.${data.note ? ` Note: ${data.note}.` : ""}`,
+      summary: `Balance ${usd(data.balance_usd)}${mode}, ${
+        runwayText(data.runway_hours, data.burn_per_hour_usd)
+      }${limit}. ${burnText(spend.burn)} Source: ${data.source}.${
+        data.note ? ` Note: ${data.note}.` : ""
+      }`,
       data,
     };
   },
@@ -441,9 +526,6 @@ export const getBillingHistoryTool = defineTool({
 /** GPU utilisation (%) under which a RUNNING pod counts as idle. */
 export const IDLE_GPU_UTIL_PERCENT = 5;
 
-const HOLDS_COMPUTE = new Set(["PROVISIONING", "STARTING", "RUNNING"]);
-const STOPPED = new Set(["EXITED", "ERROR"]);
-
 /** True when a RUNNING pod reports every GPU under {@linkcode IDLE_GPU_UTIL_PERCENT}. */
 export function isIdle(pod: Pod): boolean {
   const gpus = pod.runtime?.gpus ?? [];
@@ -464,39 +546,77 @@ const spendItemShape = {
 
 type SpendItem = z.output<z.ZodObject<typeof spendItemShape>>;
 
-function podItem(pod: Pod): SpendItem {
+function podItem(item: Extract<BurnItem, { kind: "pod" }>): SpendItem {
+  const { pod } = item;
   const hw = pod.gpu
     ? `${pod.gpu.count ?? 1}× ${pod.gpu.id}`
     : pod.cpu
     ? `${pod.cpu.vcpuCount} vCPU`
     : "pod";
   const utils = (pod.runtime?.gpus ?? []).map((g) => g.util).filter((u) => u !== undefined);
-  const idle = isIdle(pod);
   return {
     kind: "pod",
     id: pod.id,
     name: pod.name,
-    cost_per_hour_usd: pod.cost,
+    cost_per_hour_usd: item.usdPerHour,
     detail: `${hw}, ${pod.status}${
       utils.length > 0 ? `, GPU util ${utils.map((u) => `${u}%`).join("/")}` : ""
-    }`,
-    note: idle ? "idle: consider stop_pod" : null,
+    }${item.priceSource === "list" ? ", list price (RunPod shows no cost yet)" : ""}`,
+    note: isIdle(pod)
+      ? "idle: consider stop_pod"
+      : item.usdPerHour === null
+      ? "bills but the catalog has no price for it"
+      : null,
   };
 }
 
-function stoppedPodItem(pod: Pod): SpendItem {
-  const gb = pod.mounts.persistent?.size ?? 0;
+function stoppedPodItem(item: Extract<BurnItem, { kind: "stopped_pod" }>): SpendItem {
+  const monthly = item.volumeGb * POD_VOLUME_STOPPED_USD_PER_GB_MONTH;
   return {
     kind: "stopped_pod",
-    id: pod.id,
-    name: pod.name,
-    // RunPod publishes no price API for a stopped pod's volume disk, and the pricing module has
-    // no rate for it, so no figure is invented here.
-    cost_per_hour_usd: null,
-    detail: `${pod.status}, ${gb} GB pod volume`,
-    note:
-      "storage keeps billing while stopped (not priced here); terminate_pod ends it if the data is not needed",
+    id: item.pod.id,
+    name: item.pod.name,
+    cost_per_hour_usd: item.usdPerHour,
+    detail: `${item.pod.status}, ${item.volumeGb} GB pod volume, ~${
+      usd(monthly)
+    }/month at the $${POD_VOLUME_STOPPED_USD_PER_GB_MONTH}/GB-month list price`,
+    note: "storage keeps billing while stopped; terminate_pod ends it if the data is not needed",
   };
+}
+
+function spendItem(item: BurnItem): SpendItem {
+  switch (item.kind) {
+    case "pod":
+      return podItem(item);
+    case "stopped_pod":
+      return stoppedPodItem(item);
+    case "endpoint": {
+      const ep = item.endpoint;
+      return {
+        kind: "endpoint",
+        id: ep.id,
+        name: ep.name,
+        cost_per_hour_usd: item.usdPerHour,
+        detail: `${ep.workers.min} always-on worker(s), ${
+          ep.gpu ? `GPU pools ${ep.gpu.pools.join(",")}` : "CPU"
+        }`,
+        note: item.usdPerHour === null
+          ? "always-on workers bill but the catalog has no price for them"
+          : "always-on: update_endpoint with workers_min 0 stops the idle charge",
+      };
+    }
+    case "network_volume": {
+      const v = item.volume;
+      return {
+        kind: "network_volume",
+        id: v.id,
+        name: v.name,
+        cost_per_hour_usd: item.usdPerHour,
+        detail: `${v.size} GB ${v.type} in ${v.dataCenter}, ~${usd(item.usdPerMonth)}/month`,
+        note: null,
+      };
+    }
+  }
 }
 
 /** `get_spend_summary`: what burns money now and how long the balance lasts. */
@@ -504,122 +624,62 @@ export const getSpendSummaryTool = defineTool({
   name: "get_spend_summary",
   title: "Get spend summary",
   description:
-    "Shows what is burning money now, in USD/hour: running pods (flags idle ones), endpoints with always-on workers (workers_min > 0), network volumes, and stopped pods whose volume keeps billing; then the total, the balance and the runway in hours. Figures are estimates from list prices. Act with stop_pod, update_endpoint (workers_min 0) or delete_network_volume.",
+    "Shows what is burning money now, in USD/hour: pods running or starting (flags idle ones), endpoints with always-on workers (workers_min > 0), network volumes, and stopped pods' volumes; then the burn (never below RunPod's own figure), the balance and the runway in hours, as get_balance shows them. Figures are estimates from list prices. Act with stop_pod, update_endpoint (workers_min 0) or delete_network_volume.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {},
   output: {
     items: z.array(z.object(spendItemShape)).describe("Dearest first"),
     total_per_hour_usd: z.number().describe("Sum of the priced items, USD/hour (estimate)"),
-    pods_per_hour_usd: z.number(),
-    endpoints_per_hour_usd: z.number(),
+    pods_per_hour_usd: z.number().describe("Pods running or starting"),
+    endpoints_per_hour_usd: z.number().describe("Always-on endpoint workers"),
     network_volumes_per_hour_usd: z.number(),
+    stopped_pod_volumes_per_hour_usd: z.number().describe("Volume disks of stopped pods"),
     unpriced_count: z.number().describe("Items that cost money but have no price here"),
     idle_pod_ids: z.array(z.string()).describe("RUNNING pods with every GPU under 5% utilisation"),
     balance_usd: z.number(),
     runpod_spend_per_hour_usd: z.number().nullable().describe(
-      "What RunPod itself reports it charges now, USD/hour",
-    ),
-    runway_hours: z.number().nullable().describe(
-      "balance / the higher of total_per_hour_usd and RunPod's rate; null when nothing burns",
+      "What RunPod itself reports it charges now, USD/hour (running resources only)",
     ),
     balance_source: z.enum(["rest-v2", "graphql"]),
+    ...burnShape,
   },
   async run(_args, ctx) {
-    const [pods, endpoints, volumes, balance] = await Promise.all([
-      ctx.runpod.listPods(ctx.signal),
-      listEndpoints(ctx.runpod, ctx.signal),
-      listNetworkVolumes(ctx.runpod, ctx.signal),
-      readBalance(ctx),
-    ]);
-    const catalog = priceCatalog(ctx.runpod, ctx.signal);
-
-    const podItems = pods.filter((p) => HOLDS_COMPUTE.has(p.status)).map(podItem);
-    const stoppedItems = pods
-      .filter((p) => STOPPED.has(p.status) && (p.mounts.persistent?.size ?? 0) > 0)
-      .map(stoppedPodItem);
-    const endpointItems: SpendItem[] = [];
-    for (const ep of endpoints.filter((e) => e.workers.min > 0)) {
-      const { alwaysOn } = await endpointHourlyCosts(ep, catalog);
-      const hw = ep.gpu ? `GPU pools ${ep.gpu.pools.join(",")}` : "CPU";
-      endpointItems.push({
-        kind: "endpoint",
-        id: ep.id,
-        name: ep.name,
-        cost_per_hour_usd: alwaysOn,
-        detail: `${ep.workers.min} always-on worker(s), ${hw}`,
-        note: alwaysOn === null
-          ? "always-on workers bill but the catalog has no price for them"
-          : "always-on: update_endpoint with workers_min 0 stops the idle charge",
-      });
-    }
-    const volumeItems: SpendItem[] = volumes.map((v) => {
-      const monthly = networkVolumeMonthlyCost(v.size, v.type);
-      return {
-        kind: "network_volume",
-        id: v.id,
-        name: v.name,
-        cost_per_hour_usd: round4(monthly / HOURS_PER_MONTH),
-        detail: `${v.size} GB ${v.type} in ${v.dataCenter}, ~${usd(monthly)}/month`,
-        note: null,
-      };
-    });
-
-    const sum = (items: SpendItem[]) =>
-      round4(items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0));
-    const podsPerHour = sum(podItems);
-    const endpointsPerHour = sum(endpointItems);
-    const volumesPerHour = sum(volumeItems);
-    const total = round4(podsPerHour + endpointsPerHour + volumesPerHour);
-    const items = [...podItems, ...endpointItems, ...volumeItems, ...stoppedItems].sort((a, b) =>
+    const spend = await readAccountSpend(ctx.runpod, ctx.signal);
+    const { burn, balance } = spend;
+    const items = burn.items.map(spendItem).sort((a, b) =>
       (b.cost_per_hour_usd ?? -1) - (a.cost_per_hour_usd ?? -1)
     );
-    const unpriced = items.filter((i) => i.cost_per_hour_usd === null).length;
-    const idle = podItems.filter((i) => i.note !== null).map((i) => i.id);
-    const burn = Math.max(total, balance.spend_per_hour_usd ?? 0);
-    const runway = runwayHours(balance.balance_usd, burn);
+    const idle = burn.items.flatMap((i) => i.kind === "pod" && isIdle(i.pod) ? [i.pod.id] : []);
 
-    const lines: string[] = [];
+    const lines = [burnText(burn)];
     const biggest = items[0];
-    if (total === 0 && unpriced === 0) {
-      lines.push("Nothing is burning money now: no running pods, always-on workers or volumes.");
-    } else {
+    if (biggest && biggest.cost_per_hour_usd !== null && biggest.cost_per_hour_usd > 0) {
       lines.push(
-        `Burning ~${usd(total)}/h: pods ${usd(podsPerHour)}, always-on endpoints ${
-          usd(endpointsPerHour)
-        }, network volumes ${usd(volumesPerHour)}.`,
+        `Biggest: ${biggest.kind.replace("_", " ")} ${biggest.id} "${biggest.name}" at ${
+          usd(biggest.cost_per_hour_usd)
+        }/h.`,
       );
-      if (biggest && biggest.cost_per_hour_usd !== null && biggest.cost_per_hour_usd > 0) {
-        lines.push(
-          `Biggest: ${biggest.kind.replace("_", " ")} ${biggest.id} "${biggest.name}" at ${
-            usd(biggest.cost_per_hour_usd)
-          }/h.`,
-        );
-      }
     }
     if (idle.length > 0) lines.push(`Idle (GPU < 5%): ${idle.join(", ")}: consider stop_pod.`);
-    if (stoppedItems.length > 0) {
-      lines.push(
-        `${stoppedItems.length} stopped pod(s) keep a volume that still bills (not priced here).`,
-      );
-    }
     lines.push(
-      `Balance ${usd(balance.balance_usd)}, ${runwayText(runway, burn)}.`,
+      `Balance ${usd(balance.balance)}, ${runwayText(spend.runwayHours, burn.usdPerHour)}.`,
     );
     return {
       summary: lines.join("\n"),
       data: {
         items,
-        total_per_hour_usd: total,
-        pods_per_hour_usd: podsPerHour,
-        endpoints_per_hour_usd: endpointsPerHour,
-        network_volumes_per_hour_usd: volumesPerHour,
-        unpriced_count: unpriced,
+        total_per_hour_usd: burn.computedUsdPerHour,
+        pods_per_hour_usd: burn.pods,
+        endpoints_per_hour_usd: burn.endpoints,
+        network_volumes_per_hour_usd: burn.networkVolumes,
+        stopped_pod_volumes_per_hour_usd: burn.stoppedPodVolumes,
+        unpriced_count: items.filter((i) => i.cost_per_hour_usd === null).length,
         idle_pod_ids: idle,
-        balance_usd: balance.balance_usd,
-        runpod_spend_per_hour_usd: balance.spend_per_hour_usd,
-        runway_hours: runway,
+        balance_usd: balance.balance,
+        runpod_spend_per_hour_usd: burn.reportedUsdPerHour,
         balance_source: balance.source,
+        ...burnView(spend),
       },
     };
   },

@@ -8,9 +8,13 @@
 import type { CallToolResult } from "../deps.ts";
 import { redactSecrets } from "../log.ts";
 import {
+  clampRetryWait,
   isPermissionRefusal,
+  MAX_RETRY_WAIT_S,
+  RunpodAmbiguousWriteError,
   RunpodApiError,
   RunpodConnectionError,
+  type RunpodRequestInfo,
   RunpodResponseError,
 } from "../runpod/mod.ts";
 import { GuardStop } from "../policy/guard.ts";
@@ -42,6 +46,59 @@ function whereToLook(error: RunpodApiError): string {
   return listing ? `Check the id; ${listing[1]}.` : "Check the id.";
 }
 
+/**
+ * Where to look when a write's outcome is unknown: the read that shows the resource's state now.
+ * Ids come from the path; job-API paths are `/v2/{endpointId}/…`.
+ */
+const CHECKS: Readonly<Record<"rest" | "jobs", readonly [RegExp, string][]>> = {
+  rest: [
+    [/^\/v2\/pods\/([^/]+)/, "get_pod with pod_id=$1"],
+    [/^\/v2\/pods$/, "list_pods"],
+    [/^\/v2\/serverless\/([^/]+)/, "get_endpoint with endpoint_id=$1"],
+    [/^\/v2\/serverless$/, "list_endpoints"],
+    [/^\/v2\/templates\/([^/]+)/, "get_template with template_id=$1"],
+    [/^\/v2\/templates$/, "list_templates"],
+    [/^\/v2\/network-volumes\/([^/]+)/, "get_network_volume with volume_id=$1"],
+    [/^\/v2\/network-volumes$/, "list_network_volumes"],
+    [/^\/v2\/registries/, "list_registries"],
+  ],
+  jobs: [
+    [
+      /^\/v2\/([^/]+)\/(?:cancel|retry|status)\/([^/]+)/,
+      "get_job with endpoint_id=$1 and job_id=$2",
+    ],
+    [/^\/v2\/([^/]+)\//, "get_endpoint_health with endpoint_id=$1 (jobs in queue and in progress)"],
+  ],
+};
+
+function checkHint(info: RunpodRequestInfo): string {
+  const table = info.api === "graphql" ? [] : CHECKS[info.api];
+  for (const [pattern, hint] of table) {
+    const match = pattern.exec(info.path);
+    if (match) return hint.replace(/\$(\d)/g, (_, i: string) => match[Number(i)] ?? "");
+  }
+  return "the RunPod console";
+}
+
+/**
+ * What sending the request again would risk: nothing (`read`), at worst repeating a change that
+ * is the same either way (`repeatable`), or doing it twice (`once`).
+ */
+function repeatRisk(info: RunpodRequestInfo): "read" | "repeatable" | "once" {
+  if (info.api === "graphql") return info.idempotent === false ? "once" : "read";
+  if (info.method === "GET") return "read";
+  const idempotent = info.idempotent ?? !(info.method === "POST" || info.method === "PATCH");
+  return idempotent ? "repeatable" : "once";
+}
+
+/** The next step after a write that RunPod may or may not have carried out. */
+function unknownOutcomeStep(info: RunpodRequestInfo): string {
+  const check = checkHint(info);
+  return repeatRisk(info) === "once"
+    ? `RunPod may have acted on it anyway: check ${check} before trying again; do not simply retry, or it may happen twice.`
+    : `The change may or may not have happened: check ${check}, and repeat it only if it did not.`;
+}
+
 /** Explains a RunPod API error and the next step, by status. */
 export function explainApiError(error: RunpodApiError): string {
   const where = `${error.method} ${error.path}`;
@@ -62,14 +119,22 @@ export function explainApiError(error: RunpodApiError): string {
     case 422:
       return `RunPod rejected the request body (422 on ${where}): ${detail}. This is likely a bug in runpod-mcp; please report it.`;
     case 429: {
-      const wait = error.retryAfter !== undefined ? ` Wait ${error.retryAfter} s, then retry.` : "";
+      const seconds = error.retryAfter === undefined
+        ? undefined
+        : Math.ceil(clampRetryWait(error.retryAfter));
+      const wait = seconds === undefined
+        ? ""
+        : ` Wait ${seconds >= MAX_RETRY_WAIT_S ? "at least " : ""}${seconds} s, then retry.`;
       return `RunPod rate limit reached (429 on ${where}): ${detail}.${wait}`;
     }
     case 200:
       return `RunPod GraphQL answered with an error on ${where}: ${detail}.`;
     default:
       if (error.status >= 500) {
-        return `RunPod had a server error (${error.status} on ${where}): ${detail}. It is usually temporary: retry in a minute.`;
+        const head = `RunPod had a server error (${error.status} on ${where}): ${detail}.`;
+        return repeatRisk(error) === "read"
+          ? `${head} It is usually temporary: retry in a minute.`
+          : `${head} ${unknownOutcomeStep(error)}`;
       }
       return `RunPod answered ${error.status} on ${where}: ${detail}.`;
   }
@@ -78,6 +143,25 @@ export function explainApiError(error: RunpodApiError): string {
 function isAbort(error: unknown): boolean {
   return error instanceof DOMException &&
     (error.name === "AbortError" || error.name === "TimeoutError");
+}
+
+function explainConnectionError(error: RunpodConnectionError): string {
+  const network = "Check the network and the RunPod base URLs (RUNPOD_API_BASE_URL)";
+  if (repeatRisk(error) === "read") {
+    return `${error.message}. ${network}; the call was not completed.`;
+  }
+  if (error.notSent) {
+    return `${error.message}. The request never reached RunPod, so nothing changed. ${network}.`;
+  }
+  return `${error.message}. ${unknownOutcomeStep(error)} ${network}.`;
+}
+
+function explainAmbiguousWrite(error: RunpodAmbiguousWriteError): string {
+  const check = checkHint(error);
+  if (error.resource === "job") {
+    return `Unknown outcome: ${error.message}. RunPod may have queued the job: check ${check} before submitting it again; do not simply retry, or it may run (and be billed) twice.`;
+  }
+  return `Unknown outcome: ${error.message}. RunPod may have created the ${error.resource}: check ${check} before trying again; do not simply retry, or it may be created (and billed) twice.`;
 }
 
 /** Maps any thrown value to an `isError` tool result. The text never contains a secret. */
@@ -90,11 +174,16 @@ export function errorToToolResult(error: unknown, secrets: readonly string[] = [
   } else if (error instanceof RunpodConnectionError && isPermissionRefusal(error.cause)) {
     text =
       `${error.message}. This build may only reach RunPod's own hosts (api.runpod.io, api.runpod.ai); to use another RUNPOD_API_BASE_URL, run with deno run and a matching --allow-net.`;
+  } else if (error instanceof RunpodAmbiguousWriteError) {
+    text = explainAmbiguousWrite(error);
   } else if (error instanceof RunpodConnectionError) {
-    text =
-      `${error.message}. Check the network and the RunPod base URLs (RUNPOD_API_BASE_URL); the call was not completed.`;
+    text = explainConnectionError(error);
   } else if (error instanceof RunpodResponseError) {
-    text = `${error.message}. RunPod may have changed its API; please report this to runpod-mcp.`;
+    text = repeatRisk(error) !== "read" && error.status >= 200 && error.status < 300
+      ? `${error.message}. RunPod accepted the request (${error.status}), so the change most likely happened: check ${
+        checkHint(error)
+      } instead of sending it again. RunPod may have changed its API; please report this to runpod-mcp.`
+      : `${error.message}. RunPod may have changed its API; please report this to runpod-mcp.`;
   } else if (isAbort(error)) {
     text = "The call was cancelled before it finished.";
   } else {

@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import { redactSecrets } from "../log.ts";
+import { maskBody, redactSecrets } from "../secrets.ts";
 import {
   cancelJob,
   getEndpointHealth,
@@ -23,6 +23,7 @@ import {
 } from "../runpod/jobs.ts";
 import { getEndpoint, listEndpointWorkers } from "../runpod/endpoints.ts";
 import { RunpodApiError } from "../runpod/mod.ts";
+import { formatBytes, LIMITS, tooLong } from "./_args.ts";
 import {
   CREATES,
   defineTool,
@@ -35,8 +36,6 @@ import {
 
 /** Largest job output, stream or error shown, in bytes of JSON. */
 export const MAX_OUTPUT_BYTES = 16 * 1024;
-const MAX_RUN_INPUT_BYTES = 10 * 1024 * 1024;
-const MAX_RUNSYNC_INPUT_BYTES = 20 * 1024 * 1024;
 const ID = /^[A-Za-z0-9_-]+$/;
 const FIRST_POLL_MS = 1_000;
 const MAX_POLL_MS = 10_000;
@@ -45,11 +44,6 @@ const MAX_STREAM_POLL_MS = 5_000;
 const STREAM_HOLD_MS = 10_000;
 const PROGRESS_EVERY_MS = 5_000;
 const WEEK_S = 7 * 86_400;
-const REDACTED = "[REDACTED]";
-// Names whose string value is a credential. Narrower than SECRET_NAME on purpose: job outputs are
-// full of `prompt_tokens` and `key` fields that are not secrets.
-const SECRET_FIELD =
-  /^(?:.*[_-])?(?:api[_-]?key|secret|secret[_-]?key|password|passwd|token|access[_-]?key|private[_-]?key|credentials?|authorization)$/i;
 
 const UTF8 = new TextEncoder();
 
@@ -72,9 +66,10 @@ const submitArgs = {
   input: z.record(z.string(), z.unknown()).describe(
     'The JSON object the worker handler receives as job["input"], e.g. {"prompt": "a red fox"}',
   ),
-  webhook: z.string().max(2048).optional().describe(
-    "HTTPS URL RunPod POSTs the finished job to, e.g. https://example.com/runpod-hook",
-  ),
+  webhook: z.string().max(LIMITS.WEBHOOK_URL_CHARS, tooLong("webhook", LIMITS.WEBHOOK_URL_CHARS))
+    .optional().describe(
+      "HTTPS URL RunPod POSTs the finished job to, e.g. https://example.com/runpod-hook",
+    ),
   execution_timeout_s: z.number().int().min(5).max(WEEK_S).optional().describe(
     "Seconds the job may run before it is TIMED_OUT (overrides the endpoint's), e.g. 600",
   ),
@@ -129,17 +124,12 @@ function checkWebhook(webhook: string, action: string): void {
   }
 }
 
-/** Builds the `/run` and `/runsync` body from flat arguments; times go to RunPod in ms. */
+/**
+ * Builds the `/run` and `/runsync` body from flat arguments; times go to RunPod in ms. The whole
+ * serialized body is held to `maxBytes` (RunPod's own cap), before anything is sent.
+ */
 function jobBody(args: SubmitArgs, maxBytes: number, action: string): JobRequestBody {
   if (args.webhook !== undefined) checkWebhook(args.webhook, action);
-  const size = jsonBytes(args.input);
-  if (size > maxBytes) {
-    throw new ToolInputError(
-      `Cannot ${action}: the input is ${size} bytes, over RunPod's ${
-        maxBytes / 1024 / 1024
-      } MB limit; upload large data to S3 or a network volume and pass its URL or path in the input`,
-    );
-  }
   const body: JobRequestBody = { input: args.input };
   if (args.webhook !== undefined) body.webhook = args.webhook;
   const policy: NonNullable<JobRequestBody["policy"]> = {};
@@ -149,25 +139,19 @@ function jobBody(args: SubmitArgs, maxBytes: number, action: string): JobRequest
   if (args.ttl_s !== undefined) policy.ttl = args.ttl_s * 1000;
   if (args.low_priority !== undefined) policy.lowPriority = args.low_priority;
   if (Object.keys(policy).length > 0) body.policy = policy;
+  const size = jsonBytes(body);
+  if (size > maxBytes) {
+    throw new ToolInputError(
+      `Cannot ${action}: input makes the request body ${size} bytes of JSON, over RunPod's limit of ${maxBytes} bytes (${
+        formatBytes(maxBytes)
+      }); upload large data to S3 or a network volume and pass its URL or path in the input`,
+    );
+  }
   return body;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Outputs: redaction and the 16 KB cap
-
-/** Redacts credentials inside strings and the string values of credential-named fields. */
-function redactDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return redactSecrets(value);
-  if (value === null || typeof value !== "object" || depth > 64) return value;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key] = typeof item === "string" && SECRET_FIELD.test(key)
-      ? REDACTED
-      : redactDeep(item, depth + 1);
-  }
-  return out;
-}
 
 interface Capped {
   value: unknown;
@@ -190,7 +174,8 @@ function sliceBytes(text: string, budget: number): string {
 /** Redacts `value` and, when its JSON is over `budget` bytes, replaces it with a marked preview. */
 function capValue(value: unknown, what: string, budget = MAX_OUTPUT_BYTES): Capped {
   const bytes = jsonBytes(value);
-  const clean = redactDeep(value);
+  // One masking module for every output: secret-named fields and credential-shaped strings.
+  const clean = maskBody(value);
   if (bytes <= budget) return { value: clean, bytes, truncated: false };
   const text = typeof clean === "string" ? clean : JSON.stringify(clean) ?? "";
   const marker = truncationMarker(bytes, what);
@@ -554,7 +539,7 @@ export const runJobTool = defineTool({
   async run(args, ctx) {
     const action = `run a job on endpoint ${args.endpoint_id}`;
     checkId(args.endpoint_id, "endpoint", action);
-    const body = jobBody(args, MAX_RUN_INPUT_BYTES, action);
+    const body = jobBody(args, LIMITS.RUN_BODY_BYTES, action);
     const job = await explained(
       runJob(ctx.runpod, args.endpoint_id, body, { signal: ctx.signal }),
       args.endpoint_id,
@@ -588,7 +573,7 @@ export const runJobSyncTool = defineTool({
   async run(args, ctx) {
     const action = `run a job on endpoint ${args.endpoint_id}`;
     checkId(args.endpoint_id, "endpoint", action);
-    const body = jobBody(args, MAX_RUNSYNC_INPUT_BYTES, action);
+    const body = jobBody(args, LIMITS.RUNSYNC_BODY_BYTES, action);
     const started = ctx.clock.now();
     const realStart = performance.now();
     // RunPod holds /runsync open; a timer keeps the client informed (and its timeout reset).

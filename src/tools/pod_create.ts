@@ -5,12 +5,34 @@
  */
 
 import { z } from "zod";
-import { createPod, type CreatePodBody, updatePod, type UpdatePodBody } from "../runpod/mod.ts";
-import { checkPorts, DATA_CENTER_ID, envArg, portsArg, RESOURCE_ID } from "./_args.ts";
+import {
+  createPod,
+  type CreatePodBody,
+  recoveryNote,
+  updatePod,
+  type UpdatePodBody,
+} from "../runpod/mod.ts";
+import { maskEnv } from "../secrets.ts";
+import {
+  checkNewEnv,
+  checkPorts,
+  DATA_CENTER_ID,
+  dockerArgsArg,
+  envArg,
+  imageArg,
+  keptNote,
+  LIMITS,
+  mountPathArg,
+  nameArg,
+  portsArg,
+  resolveEnvWrite,
+  RESOURCE_ID,
+  tooLong,
+} from "./_args.ts";
 import { CREATES, defineTool, DESTRUCTIVE, ToolInputError } from "./_define.ts";
 import { resolveGpuType } from "./_gpu.ts";
 import { validateSshPublicKey } from "./_ssh_key.ts";
-import { maskEnv, podRow, podRowShape } from "./pods.ts";
+import { podRow, podRowShape } from "./pods.ts";
 
 /** What create_pod and update_pod return. */
 const podResultShape = {
@@ -30,8 +52,8 @@ export const createPodTool = defineTool({
   toolset: "pods",
   annotations: CREATES,
   input: {
-    name: z.string().trim().min(1).max(191).describe("Pod name, e.g. llama-finetune"),
-    image: z.string().trim().min(1).max(512).optional().describe(
+    name: nameArg().describe("Pod name, e.g. llama-finetune"),
+    image: imageArg().optional().describe(
       "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
     ),
     template_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
@@ -62,7 +84,7 @@ export const createPodTool = defineTool({
     network_volume_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
       "Network volume to attach instead of volume_gb, same data center, e.g. agv6w2qcg7",
     ),
-    volume_mount_path: z.string().regex(/^\/[^\s]*$/).max(255).default("/workspace").describe(
+    volume_mount_path: mountPathArg.default("/workspace").describe(
       "Where the volume is mounted, e.g. /workspace",
     ),
     ports: portsArg.optional().describe('Ports to expose, e.g. ["8888/http", "22/tcp"]'),
@@ -70,10 +92,13 @@ export const createPodTool = defineTool({
     start_ssh: z.boolean().default(true).describe(
       "Start sshd with the account's SSH keys, e.g. true",
     ),
-    ssh_public_key: z.string().max(16_384).optional().describe(
+    ssh_public_key: z.string().max(
+      LIMITS.SSH_PUBLIC_KEY_CHARS,
+      tooLong("ssh_public_key", LIMITS.SSH_PUBLIC_KEY_CHARS),
+    ).optional().describe(
       "Extra OpenSSH public key line (not a path or private key), e.g. ssh-ed25519 AAAA… me@laptop",
     ),
-    docker_args: z.string().max(4096).optional().describe(
+    docker_args: dockerArgsArg.optional().describe(
       "Arguments for the container entrypoint, e.g. python train.py --epochs 3",
     ),
     min_cuda_version: z.string().regex(/^\d+\.\d+$/).optional().describe(
@@ -111,6 +136,7 @@ export const createPodTool = defineTool({
       );
     }
     checkPorts(args.ports, "create pod");
+    checkNewEnv(args.env, "create pod");
     const env: Record<string, string> = { ...args.env };
     if (args.ssh_public_key !== undefined) {
       // RunPod's images install PUBLIC_KEY into authorized_keys at start.
@@ -176,10 +202,13 @@ export const createPodTool = defineTool({
     if (args.docker_args !== undefined) body.args = args.docker_args;
 
     const pod = await createPod(ctx.runpod, body, ctx.signal);
+    const recovered = recoveryNote(pod);
     const row = podRow(pod);
     const cost = pod.cost > 0 ? pod.cost : estimate ?? 0;
     return {
-      summary: `Created pod ${pod.id} "${pod.name}" (${pod.status}) at $${
+      summary: `${
+        recovered ? `${recovered} ` : ""
+      }Created pod ${pod.id} "${pod.name}" (${pod.status}) at $${
         cost.toFixed(2)
       }/h; billing runs until stop_pod or terminate_pod. Next: wait_for_pod.`,
       data: {
@@ -207,18 +236,20 @@ export const updatePodTool = defineTool({
   annotations: DESTRUCTIVE,
   input: {
     pod_id: z.string().trim().regex(RESOURCE_ID).max(64).describe("Pod id, e.g. xedezhzb9la3ye"),
-    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. llama-eval"),
-    image: z.string().trim().min(1).max(512).optional().describe(
+    name: nameArg().optional().describe("New name, e.g. llama-eval"),
+    image: imageArg().optional().describe(
       "New image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
     ),
-    docker_args: z.string().max(4096).optional().describe(
+    docker_args: dockerArgsArg.optional().describe(
       "New entrypoint arguments, e.g. python serve.py",
     ),
     container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
       "New container disk size in GB, e.g. 80",
     ),
     ports: portsArg.optional().describe('New full port list, e.g. ["8888/http"]'),
-    env: envArg.optional().describe('New full env (replaces all), e.g. {"MODEL": "x"}'),
+    env: envArg.optional().describe(
+      'New full env (replaces all); "[masked]" keeps a secret\'s stored value, e.g. {"MODEL": "x", "HF_TOKEN": "[masked]"}',
+    ),
     locked: z.boolean().optional().describe("Lock against stop/terminate, e.g. true"),
   },
   output: { pod: z.object(podResultShape), changed: z.array(z.string()) },
@@ -230,7 +261,6 @@ export const updatePodTool = defineTool({
     if (args.docker_args !== undefined) body.args = args.docker_args;
     if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
     if (args.ports !== undefined) body.ports = args.ports;
-    if (args.env !== undefined) body.env = args.env;
     if (args.locked !== undefined) body.locked = args.locked;
     const changed = Object.entries(args)
       .filter(([key, value]) => key !== "pod_id" && value !== undefined)
@@ -240,9 +270,21 @@ export const updatePodTool = defineTool({
         "Cannot update pod: give at least one of name, image, docker_args, container_disk_gb, ports, env, locked",
       );
     }
+    let kept: string[] = [];
+    if (args.env !== undefined) {
+      const safe = await resolveEnvWrite(
+        args.env,
+        `update pod ${args.pod_id}`,
+        async () => (await ctx.runpod.getPod(args.pod_id, ctx.signal)).env,
+      );
+      body.env = safe.env;
+      kept = safe.kept;
+    }
     const pod = await updatePod(ctx.runpod, args.pod_id, body, ctx.signal);
     return {
-      summary: `Updated pod ${pod.id}: ${changed.join(", ")}. Status ${pod.status}.`,
+      summary: `Updated pod ${pod.id}: ${changed.join(", ")}. Status ${pod.status}.${
+        keptNote(kept)
+      }`,
       data: {
         pod: {
           ...podRow(pod),

@@ -5,28 +5,9 @@
  */
 
 import { z } from "zod";
-import { redactSecrets, SECRET_NAME } from "../log.ts";
 import type { Pod } from "../runpod/mod.ts";
+import { maskEnv } from "../secrets.ts";
 import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
-
-/** Marker shown instead of a secret env value. */
-export const MASKED = "[masked]";
-
-/**
- * Masks env values whose name looks secret (KEY, TOKEN, SECRET, PASSWORD, …) or whose value looks
- * like a credential, unless `show` is set.
- */
-export function maskEnv(
-  env: Record<string, string> | null | undefined,
-  show: boolean,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env ?? {})) {
-    const secret = SECRET_NAME.test(key) || redactSecrets(String(value)) !== String(value);
-    out[key] = secret && !show ? MASKED : String(value);
-  }
-  return out;
-}
 
 const portShape = {
   port: z.string().describe("Container port and protocol, e.g. 8888/http"),

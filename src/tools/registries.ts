@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { createRegistry, deleteRegistry, listRegistries } from "../runpod/storage.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY } from "./_define.ts";
-import { explainStatus, idArg } from "./_args.ts";
+import { explainStatus, idArg, LIMITS, nameArg, tooLong } from "./_args.ts";
 
 const registryRowShape = { id: z.string(), name: z.string() };
 
@@ -44,9 +44,15 @@ export const createRegistryTool = defineTool({
   toolset: "storage",
   annotations: CREATES,
   input: {
-    name: z.string().trim().min(1).max(191).describe("Credential name, e.g. ghcr-myorg"),
-    username: z.string().min(1).max(256).describe("Registry username, e.g. myorg-bot"),
-    password: z.string().min(1).max(4096).describe(
+    name: nameArg().describe("Credential name, e.g. ghcr-myorg"),
+    username: z.string().min(1).max(
+      LIMITS.REGISTRY_USERNAME_CHARS,
+      tooLong("username", LIMITS.REGISTRY_USERNAME_CHARS),
+    ).describe("Registry username, e.g. myorg-bot"),
+    password: z.string().min(1).max(
+      LIMITS.REGISTRY_PASSWORD_CHARS,
+      tooLong("password", LIMITS.REGISTRY_PASSWORD_CHARS),
+    ).describe(
       "Registry password or access token (write-only), e.g. ghp_xxx",
     ),
   },

@@ -22,8 +22,19 @@ import {
   type UpdateEndpointBody,
   type Worker,
 } from "../runpod/endpoints.ts";
-import type { GpuType } from "../runpod/mod.ts";
-import { checkPorts, DATA_CENTER_ID, envArg, portsArg } from "./_args.ts";
+import { type GpuType, recoveryNote } from "../runpod/mod.ts";
+import { maskEnv } from "../secrets.ts";
+import {
+  checkNewEnv,
+  checkPorts,
+  DATA_CENTER_ID,
+  envArg,
+  imageArg,
+  keptNote,
+  nameArg,
+  portsArg,
+  resolveEnvWrite,
+} from "./_args.ts";
 import { endpointWorkerPrice, type PriceCatalog, priceCatalog } from "../policy/estimate.ts";
 import {
   CREATES,
@@ -34,7 +45,6 @@ import {
   ToolInputError,
 } from "./_define.ts";
 import { resolveGpuType } from "./_gpu.ts";
-import { maskEnv } from "./pods.ts";
 
 const ID = /^[A-Za-z0-9_-]+$/;
 const POOL_LIKE = /^[A-Za-z0-9]+(_[A-Za-z0-9]+)+$/;
@@ -52,7 +62,7 @@ const endpointIdArg = z.string().trim().min(1).max(64).describe(
 
 /** Arguments shared by create_endpoint and update_endpoint (all optional here). */
 const configArgs = {
-  image: z.string().trim().min(1).max(512).optional().describe(
+  image: imageArg().optional().describe(
     "Worker container image, e.g. runpod/worker-v1-vllm:v2.7.0",
   ),
   template_id: z.string().trim().regex(ID, "a template id has letters, digits, - and _").max(64)
@@ -101,7 +111,7 @@ const configArgs = {
     'Data centers to place workers in, e.g. ["US-KS-2"]',
   ),
   env: envArg.optional().describe(
-    'Env vars, e.g. {"MODEL_NAME": "meta-llama/Llama-3.1-8B-Instruct"}',
+    'Env vars; on update "[masked]" keeps a secret\'s stored value, e.g. {"MODEL_NAME": "meta-llama/Llama-3.1-8B-Instruct"}',
   ),
   container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
     "Container disk per worker in GB, e.g. 20",
@@ -482,7 +492,7 @@ export const createEndpointTool = defineTool({
   toolset: "serverless",
   annotations: CREATES,
   input: {
-    name: z.string().trim().min(1).max(191).describe("Endpoint name, e.g. vllm-llama-8b"),
+    name: nameArg().describe("Endpoint name, e.g. vllm-llama-8b"),
     type: z.enum(ENDPOINT_TYPES).default("QUEUE").describe(
       "QUEUE (jobs via /run) or LOAD_BALANCER (direct HTTP to workers); fixed once created, e.g. QUEUE",
     ),
@@ -529,6 +539,7 @@ export const createEndpointTool = defineTool({
     );
     checkIdleTimeout(args.type, scalingType, args.idle_timeout_s, verb);
     checkPorts(args.ports, `${verb} endpoint`);
+    checkNewEnv(args.env, `${verb} endpoint`);
 
     const body: CreateEndpointBody = {
       name: args.name,
@@ -566,6 +577,7 @@ export const createEndpointTool = defineTool({
     if (args.flashboot) body.flashboot = args.flashboot;
 
     const ep = await createEndpoint(ctx.runpod, body, ctx.signal);
+    const recovered = recoveryNote(ep);
     const cost = await alwaysOnCost(ep, catalog);
     const detail = endpointDetail(ep, cost, ctx.showSecrets);
     const costNote = min > 0
@@ -581,7 +593,9 @@ export const createEndpointTool = defineTool({
         detail.request_urls.runSync ?? "its runsync URL"
       }); list_endpoint_workers shows workers starting.`;
     return {
-      summary: `Created ${detail.type} endpoint ${ep.id} "${ep.name}": ${
+      summary: `${
+        recovered ? `${recovered} ` : ""
+      }Created ${detail.type} endpoint ${ep.id} "${ep.name}": ${
         hardware(detail)
       }, workers ${min}–${max}. ${costNote}`,
       data: { endpoint: detail, cost_note: costNote, next },
@@ -604,7 +618,7 @@ export const updateEndpointTool = defineTool({
   },
   input: {
     endpoint_id: endpointIdArg,
-    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. vllm-llama-70b"),
+    name: nameArg().optional().describe("New name, e.g. vllm-llama-70b"),
     type: z.enum(ENDPOINT_TYPES).optional().describe(
       "Cannot be changed (refused); create a new endpoint instead, e.g. QUEUE",
     ),
@@ -755,7 +769,16 @@ export const updateEndpointTool = defineTool({
     if (args.image !== undefined) body.image = args.image;
     if (args.template_id !== undefined) body.templateId = args.template_id;
     if (args.registry_id !== undefined) body.registry = args.registry_id;
-    if (args.env !== undefined) body.env = args.env;
+    let kept: string[] = [];
+    if (args.env !== undefined) {
+      const safe = await resolveEnvWrite(
+        args.env,
+        `update endpoint ${current.id}`,
+        () => Promise.resolve(current.env),
+      );
+      body.env = safe.env;
+      kept = safe.kept;
+    }
     if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
     if (args.ports !== undefined) body.ports = args.ports;
     if (args.data_center_ids !== undefined) body.dataCenterIds = args.data_center_ids;
@@ -771,6 +794,7 @@ export const updateEndpointTool = defineTool({
       );
     }
     if (ep.workers.min > 0) notes.push(`${costText(cost, ep.workers.min)}.`);
+    if (kept.length > 0) notes.push(keptNote(kept).trim());
     return {
       summary: `Updated endpoint ${ep.id} "${ep.name}": ${changed.join(", ")}.${
         notes.length ? " " + notes.join(" ") : ""

@@ -19,9 +19,22 @@ import {
   updateTemplate,
   type UpdateTemplateBody,
 } from "../runpod/storage.ts";
-import { checkPorts, envArg, explainStatus, idArg, portsArg } from "./_args.ts";
+import { maskEnv } from "../secrets.ts";
+import {
+  checkNewEnv,
+  checkPorts,
+  dockerArgsArg,
+  envArg,
+  explainStatus,
+  idArg,
+  imageArg,
+  keptNote,
+  mountPathArg,
+  nameArg,
+  portsArg,
+  resolveEnvWrite,
+} from "./_args.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
-import { maskEnv } from "./pods.ts";
 
 const DEFAULT_MOUNT_PATH = "/workspace";
 
@@ -178,12 +191,14 @@ const common = {
   volume_gb: z.number().int().min(10).max(4000).describe(
     "Pod volume in GB kept across stops (pod templates only), e.g. 20",
   ),
-  volume_mount_path: z.string().regex(/^\/[^\s]*$/).max(255).describe(
+  volume_mount_path: mountPathArg.describe(
     "Where the pod volume is mounted, e.g. /workspace",
   ),
   ports: portsArg.describe('Ports to expose, e.g. ["8888/http", "22/tcp"]'),
-  env: envArg.describe('Env vars, e.g. {"MODEL": "llama-3-8b"}'),
-  docker_args: z.string().max(4096).describe(
+  env: envArg.describe(
+    'Env vars; on update "[masked]" keeps a secret\'s stored value, e.g. {"MODEL": "llama-3-8b"}',
+  ),
+  docker_args: dockerArgsArg.describe(
     "Arguments for the container entrypoint, e.g. python serve.py",
   ),
   registry_id: idArg("registry credential id for a private image", "cm1x2y3z4"),
@@ -200,8 +215,8 @@ export const createTemplateTool = defineTool({
   toolset: "storage",
   annotations: CREATES,
   input: {
-    name: z.string().trim().min(1).max(191).describe("Template name, e.g. llama-server"),
-    image: z.string().trim().min(1).max(512).describe(
+    name: nameArg().describe("Template name, e.g. llama-server"),
+    image: imageArg().describe(
       "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
     ),
     serverless: common.serverless.default(false),
@@ -228,6 +243,7 @@ export const createTemplateTool = defineTool({
       throw new ToolInputError(`Cannot ${action}: volume_mount_path needs volume_gb too`);
     }
     checkPorts(args.ports, action);
+    checkNewEnv(args.env, action);
     const body: CreateTemplateBody = {
       name: args.name,
       image: args.image,
@@ -280,8 +296,8 @@ export const updateTemplateTool = defineTool({
   annotations: DESTRUCTIVE,
   input: {
     template_id: idArg("template id", "k3v9x0d2qa"),
-    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. llama-server-v2"),
-    image: z.string().trim().min(1).max(512).optional().describe(
+    name: nameArg().optional().describe("New name, e.g. llama-server-v2"),
+    image: imageArg().optional().describe(
       "New image, e.g. vllm/vllm-openai:v0.11.0",
     ),
     serverless: common.serverless.optional(),
@@ -309,20 +325,34 @@ export const updateTemplateTool = defineTool({
     }
     checkPorts(args.ports, `${action} ${args.template_id}`);
     const body: UpdateTemplateBody = {};
-    if (args.volume_gb !== undefined || args.volume_mount_path !== undefined) {
-      // A persistent mount is sent whole (size and path), and only pod templates may have one.
-      let current: Template;
+    let fetched: Template | undefined;
+    const current = async (): Promise<Template> => {
       try {
-        current = await getTemplate(ctx.runpod, args.template_id, ctx.signal);
+        fetched ??= await getTemplate(ctx.runpod, args.template_id, ctx.signal);
+        return fetched;
       } catch (error) {
         throw explainStatus(error, { 404: notFound(args.template_id, "update") });
       }
-      if (args.serverless ?? current.serverless) {
+    };
+    let kept: string[] = [];
+    if (args.env !== undefined) {
+      const safe = await resolveEnvWrite(
+        args.env,
+        `${action} ${args.template_id}`,
+        async () => (await current()).env,
+      );
+      body.env = safe.env;
+      kept = safe.kept;
+    }
+    if (args.volume_gb !== undefined || args.volume_mount_path !== undefined) {
+      // A persistent mount is sent whole (size and path), and only pod templates may have one.
+      const { mounts, serverless } = await current();
+      if (args.serverless ?? serverless) {
         throw new ToolInputError(
           `Cannot ${action} ${args.template_id}: it is a serverless template, which has no pod volume; drop volume_gb and volume_mount_path`,
         );
       }
-      const size = args.volume_gb ?? current.mounts.persistent?.size;
+      const size = args.volume_gb ?? mounts.persistent?.size;
       if (size === undefined) {
         throw new ToolInputError(
           `Cannot ${action} ${args.template_id}: it has no pod volume yet; give volume_gb too`,
@@ -331,7 +361,7 @@ export const updateTemplateTool = defineTool({
       body.mounts = {
         persistent: {
           size,
-          path: args.volume_mount_path ?? current.mounts.persistent?.path ?? DEFAULT_MOUNT_PATH,
+          path: args.volume_mount_path ?? mounts.persistent?.path ?? DEFAULT_MOUNT_PATH,
         },
       };
     }
@@ -341,7 +371,6 @@ export const updateTemplateTool = defineTool({
     if (args.category !== undefined) body.category = args.category;
     if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
     if (args.ports !== undefined) body.ports = args.ports;
-    if (args.env !== undefined) body.env = args.env;
     if (args.docker_args !== undefined) body.args = args.docker_args;
     if (args.registry_id !== undefined) body.registry = args.registry_id;
     if (args.start_ssh !== undefined) body.startSsh = args.start_ssh;
@@ -358,7 +387,9 @@ export const updateTemplateTool = defineTool({
       });
     }
     return {
-      summary: `Updated template ${template.id} "${template.name}": ${changed.join(", ")}.`,
+      summary: `Updated template ${template.id} "${template.name}": ${changed.join(", ")}.${
+        keptNote(kept)
+      }`,
       data: { template: templateDetail(template, ctx.showSecrets), changed },
     };
   },

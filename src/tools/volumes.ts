@@ -18,7 +18,7 @@ import {
   type VolumeType,
 } from "../runpod/storage.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
-import { explainStatus, idArg } from "./_args.ts";
+import { explainStatus, idArg, nameArg } from "./_args.ts";
 import {
   HIGH_PERFORMANCE_USD_PER_GB_MONTH,
   networkVolumeMonthlyCost,
@@ -125,7 +125,7 @@ export const createNetworkVolumeTool = defineTool({
   toolset: "storage",
   annotations: CREATES,
   input: {
-    name: z.string().trim().min(1).max(191).describe("Volume name, e.g. datasets"),
+    name: nameArg().describe("Volume name, e.g. datasets"),
     size_gb: z.number().int().min(10).max(4096).describe("Size in GB (10-4096), e.g. 100"),
     data_center_id: z.string().trim().regex(DC_ID, "a data center id looks like EU-RO-1").describe(
       "Data center, where the pods using it must run, e.g. EU-RO-1",
@@ -190,7 +190,7 @@ export const updateNetworkVolumeTool = defineTool({
   },
   input: {
     volume_id: idArg("network volume id", "agv6w2qcg7"),
-    name: z.string().trim().min(1).max(191).optional().describe("New name, e.g. datasets-v2"),
+    name: nameArg().optional().describe("New name, e.g. datasets-v2"),
     size_gb: z.number().int().min(10).max(4096).optional().describe(
       "New total size in GB, not less than now, e.g. 200",
     ),
