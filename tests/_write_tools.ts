@@ -33,6 +33,16 @@ async function stoppedPod(h: Harness): Promise<string> {
   return id;
 }
 
+/** A create-endpoint body with one always-on worker on the RTX 4090 pool (billing tests). */
+export const ALWAYS_ON_ENDPOINT = {
+  name: "always-on",
+  type: "QUEUE",
+  image: IMAGE,
+  gpu: { pools: ["ADA_24"] },
+  workers: { min: 1, max: 3 },
+  scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+};
+
 /** An endpoint on the RTX 4090 pool with no always-on worker. */
 export async function seedEndpoint(h: Harness): Promise<string> {
   const ep = await ok(h, "POST", "/v2/serverless", {

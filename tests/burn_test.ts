@@ -16,21 +16,13 @@ import {
 import { RunpodClient } from "../src/runpod/mod.ts";
 import type { GpuType } from "../src/runpod/schemas.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
+import { ALWAYS_ON_ENDPOINT, IMAGE } from "./_write_tools.ts";
 
 // ---------------------------------------------------------------------------------------------
 // accountBurn, against the simulator in-process
 
 const KEY = "rpa_TESTKEY0123456789abcdefXYZ";
 const RTX_4090 = "NVIDIA GeForce RTX 4090";
-const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
-const ENDPOINT = {
-  name: "always-on",
-  type: "QUEUE",
-  image: IMAGE,
-  gpu: { pools: ["ADA_24"] },
-  workers: { min: 1, max: 3 },
-  scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
-};
 
 function setup() {
   const sim = new RunpodSimulator({ apiKey: KEY, balance: 100 });
@@ -127,7 +119,7 @@ Deno.test("accountBurn fails closed on a pod it cannot price: incomplete, with t
 
 Deno.test("accountBurn fails closed on always-on workers it cannot price", async () => {
   const { runpod, send } = setup();
-  const ep = await send("POST", "/v2/serverless", ENDPOINT);
+  const ep = await send("POST", "/v2/serverless", ALWAYS_ON_ENDPOINT);
   const burn = await accountBurn(runpod, fakeCatalog([]));
   assert.equal(burn.complete, false);
   assert.match(burn.missing[0] ?? "", new RegExp(`endpoint ${ep.id}: 1 always-on worker`));
@@ -139,9 +131,9 @@ Deno.test("accountBurn adds always-on workers, network volumes and stopped pods'
   await pod("no-volume");
   sim.advance(60_000);
   await send("POST", `/v2/pods/${parked.id}/action`, { action: "stop" });
-  const ep = await send("POST", "/v2/serverless", ENDPOINT);
+  const ep = await send("POST", "/v2/serverless", ALWAYS_ON_ENDPOINT);
   await send("POST", "/v2/serverless", {
-    ...ENDPOINT,
+    ...ALWAYS_ON_ENDPOINT,
     name: "scale-to-zero",
     workers: { min: 0, max: 2 },
   });

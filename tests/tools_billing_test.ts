@@ -24,11 +24,11 @@ import {
   textOf,
 } from "./_harness.ts";
 import { requireContract } from "./_openapi.ts";
+import { ALWAYS_ON_ENDPOINT, IMAGE } from "./_write_tools.ts";
 
 const BILLING_TOOLS = [getBalanceTool, getBillingHistoryTool, getSpendSummaryTool];
 
 const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }";
-const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const TRAINER = {
   name: "llama-trainer",
   image: IMAGE,
@@ -340,12 +340,8 @@ Deno.test("get_billing_history sends each product to its own route and filter", 
   await using h = await harness();
   const pod = await runningPod(h);
   const ep = await simRequest(h, "POST", "/v2/serverless", {
-    name: "always-on",
-    type: "QUEUE",
-    image: IMAGE,
-    gpu: { pools: ["ADA_24"] },
+    ...ALWAYS_ON_ENDPOINT,
     workers: { min: 1, max: 2 },
-    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
   });
   assert.equal(ep.status, 201);
   const vol = await simRequest(h, "POST", "/v2/network-volumes", {
@@ -480,14 +476,7 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
     (await simRequest(h, "POST", `/v2/pods/${stopped.id}/action`, { action: "stop" })).status,
     200,
   );
-  const endpointBody = {
-    name: "always-on",
-    type: "QUEUE",
-    image: IMAGE,
-    gpu: { pools: ["ADA_24"] },
-    workers: { min: 1, max: 3 },
-    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
-  };
+  const endpointBody = ALWAYS_ON_ENDPOINT;
   const contract = await requireContract(t);
   if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/serverless", endpointBody), []);
   const ep = (await simRequest(h, "POST", "/v2/serverless", endpointBody)).json;
@@ -597,14 +586,7 @@ Deno.test("get_spend_summary on an account with nothing running says so and read
 
 Deno.test("get_balance and get_spend_summary agree on one burn that counts starting pods and always-on workers", async () => {
   await using h = await harness();
-  const ep = (await simRequest(h, "POST", "/v2/serverless", {
-    name: "always-on",
-    type: "QUEUE",
-    image: IMAGE,
-    gpu: { pools: ["ADA_24"] },
-    workers: { min: 1, max: 3 },
-    scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
-  })).json;
+  const ep = (await simRequest(h, "POST", "/v2/serverless", ALWAYS_ON_ENDPOINT)).json;
   const pods = [];
   for (const name of ["a", "b", "c"]) pods.push(await seedPod(h, { ...TRAINER, name }));
   h.sim.advance(10_000); // still PROVISIONING (20 s)
