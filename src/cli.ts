@@ -12,14 +12,21 @@ import {
   DEFAULTS,
   ENV_NAMES,
   loadConfig,
+  SECRET_ENV_PREFIX,
   SETTINGS,
 } from "./config.ts";
 import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
 import { RunpodSimulator } from "./sandbox/mod.ts";
 import { createServer } from "./server.ts";
-import { selectTools } from "./tools/mod.ts";
+import { selectTools, TOOLSETS } from "./tools/mod.ts";
 import { serveStdio } from "./transports/stdio.ts";
+
+/** Reads `RUNPOD_MCP_SECRET_<NAME>`; the binary's --allow-env grants exactly that prefix. */
+function readSecretEnv(name: string): string | undefined {
+  const value = Deno.env.get(`${SECRET_ENV_PREFIX}${name.toUpperCase()}`);
+  return value === undefined || value === "" ? undefined : value;
+}
 
 /** The server's version, from deno.json. */
 export const VERSION: string = denoJson.version;
@@ -52,7 +59,7 @@ Options:
 
 Safety (see the README's Safety section):
   --read-only                Offer only tools that read; refuse every change (env ${SETTINGS.readOnly.env})
-  --toolsets LIST            Only these toolsets: catalog,pods,serverless,storage,billing
+  --toolsets LIST            Only these toolsets: ${TOOLSETS.join(",")}
                              (env ${SETTINGS.toolsets.env}); --tools LIST adds single tools
                              (env ${SETTINGS.tools.env}); --exclude-tools LIST wins over both
                              (env ${SETTINGS.excludeTools.env})
@@ -65,6 +72,11 @@ Safety (see the README's Safety section):
   --allowed-gpu-types LIST   GPU type ids or names allowed (env ${SETTINGS.allowedGpuTypes.env})
   --allowed-data-centers LIST  Data centers allowed (env ${SETTINGS.allowedDataCenters.env})
   --max-workers N            Most workers per serverless endpoint (env ${SETTINGS.maxWorkers.env})
+  --protect-existing         Refuse destructive or billable changes to resources runpod-mcp did not
+                             create (env ${SETTINGS.protectExisting.env})
+
+Secrets: create_secret takes a RunPod secret's value from env ${SECRET_ENV_PREFIX}<NAME>, so
+the value never passes through the model.
 
   --version                  Print the version and exit
   --help                     Print this help and exit
@@ -97,6 +109,7 @@ export function parseCli(
         sandbox: { type: "boolean" },
         "show-secrets": { type: "boolean" },
         "read-only": { type: "boolean" },
+        "protect-existing": { type: "boolean" },
         toolsets: { type: "string" },
         tools: { type: "string" },
         "exclude-tools": { type: "string" },
@@ -144,6 +157,7 @@ export function parseCli(
     logLevel: str("log-level"),
     requestTimeoutS: str("request-timeout"),
     ...(values["read-only"] ? { readOnly: true } : {}),
+    ...(values["protect-existing"] ? { protectExisting: true } : {}),
     toolsets: str("toolsets"),
     tools: str("tools"),
     excludeTools: str("exclude-tools"),
@@ -276,6 +290,7 @@ export async function main(args: readonly string[]): Promise<never> {
       secrets: config.apiKey ? [config.apiKey] : [],
       policy: config.policy,
       tools: selectTools({ ...config.selection, readOnly: config.policy.readOnly }),
+      secretFromEnv: readSecretEnv,
     });
     logger.info("runpod-mcp starting", {
       version: VERSION,

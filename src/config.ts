@@ -39,10 +39,24 @@ export const SETTINGS = {
   allowedGpuTypes: { flag: "--allowed-gpu-types", env: "RUNPOD_MCP_ALLOWED_GPU_TYPES" },
   allowedDataCenters: { flag: "--allowed-data-centers", env: "RUNPOD_MCP_ALLOWED_DATA_CENTERS" },
   maxWorkers: { flag: "--max-workers", env: "RUNPOD_MCP_MAX_WORKERS" },
+  protectExisting: { flag: "--protect-existing", env: "RUNPOD_MCP_PROTECT_EXISTING" },
 } as const satisfies Record<string, SettingSource>;
 
-/** The env var names the server may read; the compiled binary's `--allow-env` list is this. */
+/**
+ * Env vars named with this prefix hold values for RunPod secrets: `create_secret` reads
+ * `RUNPOD_MCP_SECRET_<NAME>` itself, so the value never passes through the model or the
+ * transcript. The binary may read these and no other variables beyond {@linkcode ENV_NAMES}.
+ */
+export const SECRET_ENV_PREFIX = "RUNPOD_MCP_SECRET_";
+
+/**
+ * The env var names the server may read; the compiled binary's `--allow-env` list is this, plus
+ * `RUNPOD_MCP_SECRET_*` ({@linkcode SECRET_ENV_PREFIX}).
+ */
 export const ENV_NAMES: readonly string[] = Object.values(SETTINGS).map((s) => s.env);
+
+/** The compiled binary's `--allow-env` entries: every setting, and the secret-value prefix. */
+export const ALLOW_ENV: readonly string[] = [...ENV_NAMES, `${SECRET_ENV_PREFIX}*`];
 
 /** Default base URLs: REST v2 (paths are `/v2/...`), the serverless job API, GraphQL. */
 export const DEFAULTS = {
@@ -77,6 +91,7 @@ export interface ConfigFlags {
   sandbox?: boolean;
   showSecrets?: boolean;
   readOnly?: boolean;
+  protectExisting?: boolean;
   toolsets?: string;
   tools?: string;
   excludeTools?: string;
@@ -162,7 +177,7 @@ export function loadConfig(
   };
 
   const boolean = (
-    name: "sandbox" | "showSecrets" | "readOnly",
+    name: "sandbox" | "showSecrets" | "readOnly" | "protectExisting",
     flagValue: boolean | undefined,
   ): boolean => {
     if (flagValue !== undefined) return flagValue;
@@ -180,6 +195,7 @@ export function loadConfig(
   const sandbox = boolean("sandbox", flags.sandbox);
   const showSecrets = boolean("showSecrets", flags.showSecrets);
   const readOnly = boolean("readOnly", flags.readOnly);
+  const protectExisting = boolean("protectExisting", flags.protectExisting);
 
   const list = (
     name: "toolsets" | "tools" | "excludeTools" | "allowedGpuTypes" | "allowedDataCenters",
@@ -225,7 +241,11 @@ export function loadConfig(
       );
     }
   }
-  const policy: PolicyOptions = { readOnly, confirm };
+  const policy: PolicyOptions = {
+    readOnly,
+    confirm,
+    ...(protectExisting ? { protectExisting } : {}),
+  };
   const caps = {
     maxHourlyCost: number("maxHourlyCost", flags.maxHourlyCost, { integer: false, min: 0 }),
     maxTotalHourlyCost: number("maxTotalHourlyCost", flags.maxTotalHourlyCost, {

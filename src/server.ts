@@ -36,6 +36,8 @@ export interface ServerOptions {
   tools?: readonly AnyTool[];
   /** Guardrails: read-only mode, caps, confirmation. Default: confirm billable and destructive. */
   policy?: PolicyOptions;
+  /** Reads the value of env `RUNPOD_MCP_SECRET_<name>` for create_secret; default none. */
+  secretFromEnv?: (name: string) => string | undefined;
 }
 
 const RESOURCES = new WeakMap<McpServer, ResourceHandle>();
@@ -98,6 +100,8 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     secrets: options.secrets,
     tools: options.tools,
     policy: options.policy,
+    sandbox: options.sandbox ?? false,
+    ...(options.secretFromEnv ? { secretFromEnv: options.secretFromEnv } : {}),
   });
 
   registerPrompts(server, { runpod: deps.runpod, logger: deps.logger, clock: deps.clock });

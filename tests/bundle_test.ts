@@ -4,7 +4,7 @@
  * exactly the compile task's permission flags.
  */
 import assert from "node:assert/strict";
-import { ENV_NAMES } from "../src/config.ts";
+import { ALLOW_ENV } from "../src/config.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { compilePermissionFlags, DENO, ROOT, run, spawnServer } from "./_spawn.ts";
 
@@ -21,7 +21,7 @@ async function bundle(): Promise<{ file: string; dir: string }> {
 Deno.test("the compile task grants only RunPod's hosts and the server's env vars", () => {
   assert.ok(flags.includes("--no-prompt"));
   const envFlag = flags.find((f) => f.startsWith("--allow-env="));
-  assert.deepEqual(envFlag?.slice("--allow-env=".length).split(",").sort(), [...ENV_NAMES].sort());
+  assert.deepEqual(envFlag?.slice("--allow-env=".length).split(",").sort(), [...ALLOW_ENV].sort());
   assert.ok(flags.includes("--allow-net=api.runpod.io,api.runpod.ai"));
   assert.deepEqual(
     flags.filter((f) => f.startsWith("--allow-")).map((f) => f.split("=")[0]).sort(),

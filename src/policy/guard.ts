@@ -51,6 +51,11 @@ export interface PolicyOptions {
   allowedDataCenters?: readonly string[];
   /** Most workers (workers_max) per serverless endpoint. */
   maxWorkers?: number;
+  /**
+   * Refuse destructive or billable changes to resources runpod-mcp did not create (no creation
+   * marker), so an agent cannot touch what the user made by hand.
+   */
+  protectExisting?: boolean;
 }
 
 /** The default policy: everything allowed, confirmation for billable and destructive calls. */

@@ -139,6 +139,9 @@ export interface CallDeps {
   secrets: readonly string[];
   /** Present when the connected client can answer an elicitation form. */
   askUser: () => AskUser | undefined;
+  /** See {@linkcode ToolContext.secretFromEnv}. */
+  secretFromEnv: (name: string) => string | undefined;
+  sandbox: boolean;
 }
 
 /** What the SDK hands a tool handler besides the arguments. */
@@ -203,6 +206,9 @@ export async function runToolCall(
     showSecrets: deps.showSecrets,
     clock,
     progress: progressOf(extra),
+    policy: deps.policy,
+    secretFromEnv: deps.secretFromEnv,
+    sandbox: deps.sandbox,
   };
   const started = performance.now();
   try {

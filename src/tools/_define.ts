@@ -7,10 +7,19 @@
 
 import type { z } from "zod";
 import type { Logger } from "../log.ts";
+import type { PolicyOptions } from "../policy/guard.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 
 /** Toolsets group tools for `--toolsets` filtering. */
-export const TOOLSETS = ["catalog", "pods", "serverless", "storage", "billing"] as const;
+export const TOOLSETS = [
+  "catalog",
+  "pods",
+  "clusters",
+  "serverless",
+  "storage",
+  "account",
+  "billing",
+] as const;
 
 /** One of {@linkcode TOOLSETS}. */
 export type Toolset = typeof TOOLSETS[number];
@@ -85,6 +94,15 @@ export interface ToolContext {
   showSecrets: boolean;
   /** Time for polls and deadlines. */
   clock: Clock;
+  /** The guardrails in force, for tools that advise within them (recommend_gpu). */
+  policy: PolicyOptions;
+  /**
+   * The value of env var `RUNPOD_MCP_SECRET_<name>` (upper-cased), read by the server so a secret
+   * never passes through the model; undefined when unset.
+   */
+  secretFromEnv(name: string): string | undefined;
+  /** Talking to the built-in simulator, not RunPod. */
+  sandbox: boolean;
 }
 
 /** A tool's result before it becomes MCP content: a short text summary plus typed data. */
@@ -106,6 +124,8 @@ export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   description: string;
   toolset: Toolset;
   annotations: FullAnnotations;
+  /** Appended to the description in sandbox mode (what the simulator understands). */
+  sandboxNote?: string;
   input: I;
   output: O;
   run(
@@ -121,6 +141,7 @@ export interface AnyTool {
   description: string;
   toolset: Toolset;
   annotations: FullAnnotations;
+  sandboxNote?: string;
   input: z.ZodRawShape;
   output: z.ZodRawShape;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome<unknown>>;

@@ -123,6 +123,10 @@ export interface RegisterToolsOptions {
   tools?: readonly AnyTool[];
   /** Guardrails; default {@linkcode DEFAULT_POLICY}. */
   policy?: PolicyOptions;
+  /** Reads `RUNPOD_MCP_SECRET_<name>`; default: no secret values available. */
+  secretFromEnv?: (name: string) => string | undefined;
+  /** Sandbox mode: descriptions gain each tool's `sandboxNote`. */
+  sandbox?: boolean;
 }
 
 /** Which tools to offer: `--read-only`, `--toolsets`, `--tools`, `--exclude-tools`. */
@@ -212,13 +216,17 @@ export function registerTools(
     showSecrets: options.showSecrets ?? false,
     secrets: options.secrets ?? [],
     askUser: () => askUserVia(server),
+    secretFromEnv: options.secretFromEnv ?? (() => undefined),
+    sandbox: options.sandbox ?? false,
   };
   for (const tool of options.tools ?? ALL_TOOLS) {
     server.registerTool(
       tool.name,
       {
         title: tool.title,
-        description: tool.description,
+        description: options.sandbox && tool.sandboxNote
+          ? `${tool.description} ${tool.sandboxNote}`
+          : tool.description,
         inputSchema: inputSchemaOf(tool),
         outputSchema: outputSchemaOf(tool),
         annotations: { title: tool.title, ...tool.annotations },
