@@ -46,6 +46,7 @@ export {
   CallToolResultSchema,
   ElicitRequestSchema,
   LATEST_PROTOCOL_VERSION,
+  ListToolsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
   ProgressNotificationSchema,
@@ -60,6 +61,7 @@ export type {
   LoggingLevel,
   ServerNotification,
   ServerRequest,
+  Tool,
   ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="@modelcontextprotocol/sdk/shared/protocol"

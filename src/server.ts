@@ -68,10 +68,14 @@ const TO_MCP_LEVEL: Record<LogLevel, LoggingLevel> = {
   error: "error",
 };
 
+/** What the simulated serverless worker reads from a job's input (see `src/sandbox/jobs.ts`). */
+export const SANDBOX_JOB_INPUTS =
+  'Simulated serverless workers read these job input fields: duration_ms (run time in ms, default 2000; longer than the execution timeout → TIMED_OUT), fail (an error text: the job FAILS with it), stream (a list of chunks streamed during the run, which also become the output) and output (the result; default an echo of the input), e.g. {"duration_ms": 5000, "output": {"text": "hi"}}.';
+
 /** The instructions sent to the client at initialization: what this is and where to start. */
 export function serverInstructions(sandbox: boolean): string {
   const mode = sandbox
-    ? "SANDBOX MODE: RunPod is simulated in-process. Nothing is billed; pods and prices are realistic but fake."
+    ? `SANDBOX MODE: RunPod is simulated in-process. Nothing is billed; pods and prices are realistic but fake. ${SANDBOX_JOB_INPUTS}`
     : "LIVE MODE: these tools act on a real RunPod account. Pods and endpoints cost real money (USD per hour) from the moment they start until they are stopped or deleted.";
   return [
     "runpod-mcp manages a RunPod GPU cloud account: find and price GPUs, create pods, wait until they are ready, read their logs, and stop or terminate them; deploy serverless endpoints and run jobs; manage templates, network volumes and registry credentials.",
@@ -80,6 +84,19 @@ export function serverInstructions(sandbox: boolean): string {
     "Before any action that starts billing, tell the user the hourly cost and get their agreement (estimate_cost helps). Stop or terminate what is no longer needed; get_spend_summary shows what burns money now.",
     "The server enforces guardrails: a call may be refused by a spend cap, or answer 'Confirmation needed' with a confirmation_token. Then tell the user what will happen and the cost, and repeat the call with the token only if they agree. dry_run=true shows the exact request without sending it.",
   ].join("\n");
+}
+
+/**
+ * The SDK's `McpError` writes "MCP error <code>: " into its message and the SDK sends that message
+ * as the JSON-RPC error's; the client's `McpError` adds the prefix again, so clients showed
+ * "MCP error -32602: MCP error -32602: …". The prefix is dropped on the way out.
+ */
+function withOnePrefix<T>(message: T): T {
+  const error = (message as { error?: { code?: unknown; message?: unknown } }).error;
+  if (typeof error?.message !== "string" || typeof error.code !== "number") return message;
+  const prefix = `MCP error ${error.code}: `;
+  if (!error.message.startsWith(prefix)) return message;
+  return { ...message, error: { ...error, message: error.message.slice(prefix.length) } };
 }
 
 /**
@@ -104,7 +121,12 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     ...(options.secretFromEnv ? { secretFromEnv: options.secretFromEnv } : {}),
   });
 
-  registerPrompts(server, { runpod: deps.runpod, logger: deps.logger, clock: deps.clock });
+  registerPrompts(server, {
+    runpod: deps.runpod,
+    logger: deps.logger,
+    clock: deps.clock,
+    tools: options.tools?.map((tool) => tool.name),
+  });
   const resources = registerResources(server, deps, {
     showSecrets: options.showSecrets,
     secrets: options.secrets,
@@ -129,6 +151,12 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
       // The client may have gone away; logging must never fail a request.
     });
   });
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => {
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => send(withOnePrefix(message), options);
+    return connect(transport);
+  };
   const close = server.close.bind(server);
   server.close = async () => {
     removeSink();

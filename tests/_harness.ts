@@ -9,6 +9,7 @@
 import { Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
 import type { CallToolResult } from "../src/deps.ts";
 import { createLogger } from "../src/log.ts";
+import { mutationFields } from "../src/policy/writes.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
@@ -169,9 +170,13 @@ export function routes(h: Harness): string[] {
   return h.sim.requests.map((r) => `${r.method} ${r.path}`);
 }
 
-/** Requests that changed RunPod state (GraphQL POSTs are reads). */
+/** Requests that change RunPod state: REST and job-API calls other than GET, GraphQL mutations. */
 export function writes(h: Harness) {
-  return h.sim.requests.filter((r) => r.method !== "GET" && r.api !== "graphql");
+  return h.sim.requests.filter((r) => {
+    if (r.api !== "graphql") return r.method !== "GET";
+    const query = (r.body as { query?: unknown } | undefined)?.query;
+    return typeof query === "string" && mutationFields(query).length > 0;
+  });
 }
 
 /** The text of a result that must be an error. */

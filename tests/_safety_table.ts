@@ -17,6 +17,7 @@ const CAPS: Record<PriceRule, string> = {
   endpoint: "hourly (every worker busy), total (always-on), GPU count, GPU types in the pools, " +
     "data centers, workers",
   "network-volume": "hourly (monthly ÷ 730), total, data center",
+  cluster: "hourly (all pods), total, GPU count per pod, GPU type, data centers",
   unpriced: "refused by any cost cap (no price yet)",
   none: "–",
 };
@@ -36,7 +37,8 @@ function asked(rule: WriteRule): string {
 
 function where(rule: WriteRule): string {
   const path = rule.api === "jobs" ? `job API ${rule.path}` : rule.path;
-  return `${rule.method} ${path}${rule.bodyAction ? ` (${rule.bodyAction})` : ""}`;
+  const which = rule.bodyAction ?? rule.mutation;
+  return `${rule.method} ${path}${which ? ` (${which})` : ""}`;
 }
 
 /** Renders the Markdown table of every RunPod write and how the guard treats it. */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ServerOptions } from "../src/server.ts";
 import { type Harness, seedPod, simRequest } from "./_harness.ts";
 
 export const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
@@ -71,6 +72,19 @@ async function seedVolume(h: Harness): Promise<string> {
   })).id;
 }
 
+/** The H100 SXM, a GPU type RunPod offers for Instant Clusters. */
+export const H100 = "NVIDIA H100 80GB HBM3";
+
+/** A two-pod cluster of 8× H100 pods, made straight on the simulator; returns its id. */
+export async function seedCluster(h: Harness, name = "cl"): Promise<string> {
+  return (await ok(h, "POST", "/v2/clusters", {
+    name,
+    type: "TRAINING",
+    image: IMAGE,
+    compute: { gpuTypeId: H100, gpuCountPerPod: 8, podCount: 2 },
+  })).id;
+}
+
 /** Every write tool with a setup for one call that succeeds against the simulator. */
 export const WRITE_TOOL_CALLS: Readonly<Record<string, WriteToolSetup>> = {
   create_pod: () => Promise.resolve({ name: "w", image: IMAGE, gpu_type: "RTX 4090" }),
@@ -108,6 +122,16 @@ export const WRITE_TOOL_CALLS: Readonly<Record<string, WriteToolSetup>> = {
   update_network_volume: async (h) => ({ volume_id: await seedVolume(h), size_gb: 80 }),
   delete_network_volume: async (h) => ({ volume_id: await seedVolume(h) }),
   create_registry: () => Promise.resolve({ name: "r", username: "u", password: "p4ss-w0rd" }),
+  create_cluster: () =>
+    Promise.resolve({
+      name: "c",
+      gpu_type: "H100 SXM",
+      gpu_count_per_pod: 8,
+      pod_count: 2,
+      image: IMAGE,
+    }),
+  update_cluster: async (h) => ({ cluster_id: await seedCluster(h), name: "renamed" }),
+  delete_cluster: async (h) => ({ cluster_id: await seedCluster(h) }),
   delete_registry: async (h) => ({
     registry_id: (await ok(h, "POST", "/v2/registries", {
       name: "r",
@@ -115,4 +139,62 @@ export const WRITE_TOOL_CALLS: Readonly<Record<string, WriteToolSetup>> = {
       password: "p4ss-w0rd",
     })).id,
   }),
+  update_registry: async (h) => ({
+    registry_id: (await ok(h, "POST", "/v2/registries", {
+      name: "r",
+      username: "u",
+      password: "p4ss-w0rd",
+    })).id,
+    username: "u2",
+    password: "n3w-p4ss-w0rd",
+  }),
+  create_ecr_delegation: () => Promise.resolve({ resource: ECR_ARN }),
+  revoke_ecr_delegation: async (h) => ({
+    delegation_id: (await ok(h, "POST", "/v2/registries/delegations", { resource: ECR_ARN })).id,
+  }),
+  add_ssh_key: () => Promise.resolve({ ssh_public_key: sshKeyLine(1, "new@laptop") }),
+  remove_ssh_key: async (h) => {
+    await ok(h, "PUT", "/v2/account/ssh-keys", {
+      keys: [sshKeyLine(1, "a@laptop"), sshKeyLine(2, "b@laptop")],
+    });
+    return { key: "a@laptop" };
+  },
+  create_secret: () => Promise.resolve({ name: "W_SECRET" }),
+  delete_secret: (h) => {
+    h.sim.state.secrets.set("clsecretw0000000000000000", {
+      id: "clsecretw0000000000000000",
+      name: "W_SECRET",
+      value: WRITE_TOOL_SECRET,
+      description: null,
+      createdAt: h.sim.now(),
+    });
+    return Promise.resolve({ secret_id: "clsecretw0000000000000000" });
+  },
 };
+
+/** An ECR repository ARN as AWS prints it. */
+export const ECR_ARN = "arn:aws:ecr:us-east-2:418399314813:repository/runpod/deployment";
+
+/** The value create_secret's call finds in the (fake) server environment. */
+export const WRITE_TOOL_SECRET = "wr1te-t00l-s3cret-v4lue";
+
+/**
+ * Server options the calls above need: create_secret reads `RUNPOD_MCP_SECRET_W_SECRET`, which
+ * this fake environment holds.
+ */
+export const WRITE_TOOL_SERVER: Partial<ServerOptions> = {
+  secretFromEnv: (name) => name.toUpperCase() === "W_SECRET" ? WRITE_TOOL_SECRET : undefined,
+};
+
+/** A well-formed ssh-ed25519 public key line; the same `n` gives the same key. */
+export function sshKeyLine(n: number, comment = ""): string {
+  const type = new TextEncoder().encode("ssh-ed25519");
+  const blob = new Uint8Array(4 + type.length + 4 + 32);
+  const view = new DataView(blob.buffer);
+  view.setUint32(0, type.length);
+  blob.set(type, 4);
+  view.setUint32(4 + type.length, 32);
+  blob.fill(n & 0xff, 8 + type.length);
+  const base64 = btoa(String.fromCharCode(...blob));
+  return `ssh-ed25519 ${base64}${comment ? ` ${comment}` : ""}`;
+}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { estimateVram, vramForGpus, type VramOptions } from "../src/policy/vram.ts";
+import {
+  estimateVram,
+  HEADROOM_FRACTION,
+  HEADROOM_MIN_GB,
+  headroomNeeded,
+  vramForGpus,
+  type VramOptions,
+} from "../src/policy/vram.ts";
 import { recommendGpu } from "../src/tools/advisor.ts";
 import { dataOf, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 
@@ -119,14 +126,19 @@ interface Option {
   headroom_gb: number;
   usd_per_hour: number;
   availability: string;
-  pool?: string;
 }
 interface Advice {
-  estimate: Record<string, number | string>;
+  vram_needed_gb: number;
+  sizing: string;
   options: Option[];
-  nearest: Option | null;
-  price_basis: string;
+  excluded: { gpu_type: string; gpu_count: number; usd_per_hour: number; reason: string }[];
+  /** The text result without its closing "Rough sizing" line. */
   explanation: string;
+}
+
+function adviceOf(result: Parameters<typeof dataOf>[0]): Advice {
+  const explanation = textOf(result).split("\nRough sizing")[0]!;
+  return { ...dataOf<Omit<Advice, "explanation">>(result), explanation };
 }
 
 async function startAdvisor() {
@@ -155,7 +167,7 @@ function assertRanked(options: Option[]) {
 Deno.test("recommend_gpu reads the catalog once and ranks 7B inference fits by price", async () => {
   await using h = await startAdvisor();
   const result = await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" });
-  const data = dataOf<Advice>(result);
+  const data = adviceOf(result);
 
   assert.equal(h.sim.requests.length, 1);
   const [request] = h.sim.requests;
@@ -163,7 +175,7 @@ Deno.test("recommend_gpu reads the catalog once and ranks 7B inference fits by p
   assert.equal(request?.path, "/v2/catalog/gpus");
   assert.deepEqual(request?.query, { include: "AVAILABILITY", product: "POD" });
 
-  assert.equal(data.estimate.total_gb, 17.1);
+  assert.equal(data.vram_needed_gb, 17.1);
   assert.equal(data.options.length, 8);
   assertRanked(data.options);
   assert.deepEqual(
@@ -189,7 +201,8 @@ Deno.test("recommend_gpu reads the catalog once and ranks 7B inference fits by p
     usd_per_hour: 0.25,
     availability: "MEDIUM",
   });
-  assert.equal(data.nearest, null);
+  assert.ok(data.excluded.every((e) => /^AMD GPU/.test(e.reason)), "no nearest miss");
+  assert.match(data.sizing, /^14 GB weights \+ .*; /);
   assert.equal(data.explanation.split("\n").length, 2);
   assert.match(data.explanation, /^Pick: 1× RTX A4500 \(20 GB\) at \$0\.25\/h per pod/);
   assert.match(data.explanation, /cheapest option that fits; needs ~17\.1 GB = 14 GB weights/);
@@ -201,7 +214,7 @@ Deno.test("recommend_gpu ranks GPUs with no stock after those in stock", async (
   const a4500 = h.sim.state.gpuTypes.get("NVIDIA RTX A4500");
   assert.ok(a4500);
   a4500.stock = { "EU-RO-1": "NONE" };
-  const data = dataOf<Advice>(
+  const data = adviceOf(
     await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
   );
   assertRanked(data.options);
@@ -212,25 +225,33 @@ Deno.test("recommend_gpu ranks GPUs with no stock after those in stock", async (
 
 Deno.test("recommend_gpu shards a 70B bf16 model across several GPUs when that is cheapest", async () => {
   await using h = await startAdvisor();
-  const data = dataOf<Advice>(
+  const data = adviceOf(
     await h.call({ model_params_b: 70, precision: "bf16", workload: "inference" }),
   );
-  assert.equal(data.estimate.total_gb, 157.9);
+  assert.equal(data.vram_needed_gb, 157.9);
+  // 157.9 GB × (1 + 3 × 5%) = 181.6 GB across four A40s leaves 10.4 GB: under the 18.2 GB
+  // (10%) the headroom rule asks, so four are too tight and eight it is.
+  assert.deepEqual(data.excluded.find((e) => e.gpu_type === "NVIDIA A40"), {
+    gpu_type: "NVIDIA A40",
+    gpu_count: 4,
+    usd_per_hour: 1.6,
+    reason: "too tight: 10.4 GB spare, the headroom rule asks ≥ 18.2 GB (max(10%, 2 GB))",
+  });
   const pick = data.options[0]!;
   assert.equal(pick.name, "A40");
-  assert.equal(pick.gpu_count, 4);
-  assert.equal(pick.total_vram_gb, 192);
-  assert.equal(pick.usd_per_hour, 1.6);
-  // 157.9 GB × (1 + 3 × 5%) = 181.6 GB needed across four GPUs.
-  assert.equal(pick.headroom_gb, 10.4);
-  assert.match(data.explanation, /sharded across 4 GPUs \(tensor\/FSDP parallelism, \+5%/);
+  assert.equal(pick.gpu_count, 8);
+  assert.equal(pick.total_vram_gb, 384);
+  assert.equal(pick.usd_per_hour, 3.2);
+  // 157.9 GB × (1 + 7 × 5%) = 213.2 GB needed across eight GPUs.
+  assert.equal(pick.headroom_gb, 170.8);
+  assert.match(data.explanation, /sharded across 8 GPUs \(tensor\/FSDP parallelism, \+5%/);
   assert.ok(data.options.every((o) => o.total_vram_gb >= vramForGpus(157.9, o.gpu_count)));
   assertRanked(data.options);
 });
 
 Deno.test("recommend_gpu drops options over max_price_per_hour", async () => {
   await using h = await startAdvisor();
-  const data = dataOf<Advice>(
+  const data = adviceOf(
     await h.call({
       model_params_b: 7,
       precision: "bf16",
@@ -250,17 +271,21 @@ Deno.test("recommend_gpu names the cheapest fit when the budget rules out everyt
     workload: "inference",
     max_price_per_hour: 1,
   });
-  const data = dataOf<Advice>(result);
+  const data = adviceOf(result);
   assert.deepEqual(data.options, []);
-  assert.equal(data.nearest?.name, "A40");
-  assert.equal(data.nearest?.gpu_count, 4);
+  assert.deepEqual(data.excluded[0], {
+    gpu_type: "NVIDIA A40",
+    gpu_count: 8,
+    usd_per_hour: data.excluded[0]?.usd_per_hour,
+    reason: "cheapest fit, over max_price_per_hour",
+  });
   assert.match(data.explanation, /Nothing that fits costs \$1\.00\/h or less/);
   assert.match(data.explanation, /Raise max_price_per_hour, or try a lower precision/);
 });
 
 Deno.test("recommend_gpu with SERVERLESS ranks pools at serverless prices, sized by their smallest GPU", async () => {
   await using h = await startAdvisor();
-  const data = dataOf<Advice>(
+  const data = adviceOf(
     await h.call({
       model_params_b: 7,
       precision: "bf16",
@@ -269,15 +294,13 @@ Deno.test("recommend_gpu with SERVERLESS ranks pools at serverless prices, sized
     }),
   );
   assert.deepEqual(h.sim.requests[0]?.query, { include: "AVAILABILITY", product: "SERVERLESS" });
-  assert.equal(data.price_basis, "serverless USD/hour per worker of gpu_count GPUs");
+  assert.match(data.explanation, /per worker/);
   assertRanked(data.options);
-  const pools = data.options.map((o) => o.pool);
+  const pools = data.options.map((o) => o.gpu_type);
   assert.equal(new Set(pools).size, pools.length, "one option per pool");
   for (const option of data.options) {
-    assert.ok(option.pool);
-    assert.equal(option.gpu_type, option.pool);
     const members = [...h.sim.state.gpuTypes.values()].filter((g) =>
-      g.pool === option.pool && g.price.serverless !== undefined
+      g.pool === option.gpu_type && g.price.serverless !== undefined
     );
     assert.ok(members.length > 0);
     assert.equal(
@@ -291,7 +314,7 @@ Deno.test("recommend_gpu with SERVERLESS ranks pools at serverless prices, sized
     );
   }
   assert.deepEqual(
-    data.options.slice(0, 4).map((o) => [o.pool, o.gpu_count, o.usd_per_hour]),
+    data.options.slice(0, 4).map((o) => [o.gpu_type, o.gpu_count, o.usd_per_hour]),
     [["AMPERE_24", 1, 0.68], ["ADA_24", 1, 1.1], ["AMPERE_16", 2, 1.16], ["AMPERE_48", 1, 1.22]],
   );
   assert.match(
@@ -308,11 +331,12 @@ Deno.test("recommend_gpu says what to change when no GPU can hold the model", as
     workload: "full_finetune",
     batch_size: 4,
   });
-  const data = dataOf<Advice>(result);
+  const data = adviceOf(result);
   assert.deepEqual(data.options, []);
-  assert.equal(data.nearest?.name, "MI300X");
-  assert.equal(data.nearest?.gpu_count, 8);
-  assert.ok((data.nearest?.headroom_gb ?? 0) < 0);
+  const [nearest] = data.excluded;
+  assert.match(nearest?.gpu_type ?? "", /MI300X/);
+  assert.equal(nearest?.gpu_count, 8);
+  assert.match(nearest?.reason ?? "", /^nearest: the largest pod, [\d.]+ GB short$/);
   assert.match(
     data.explanation,
     /^Nothing fits: the largest pod, 8× MI300X \(1536 GB\), is [\d.]+ GB short/,
@@ -354,7 +378,7 @@ Deno.test("recommend_gpu works through the tool registry with a flat, described 
     assert.match(name, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
     assert.match(String(schema.description), /e\.g\./, name);
   }
-  const data = dataOf<Advice>(
+  const data = adviceOf(
     await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
   );
   assert.equal(data.options[0]?.name, "RTX A4500");
@@ -372,10 +396,42 @@ Deno.test("recommend_gpu maps a RunPod failure to a tool error", async () => {
 Deno.test("recommend_gpu answers plainly when the catalog offers nothing", async () => {
   await using h = await startAdvisor();
   h.sim.state.gpuTypes.clear();
-  const empty = dataOf<Advice>(
+  const empty = adviceOf(
     await h.call({ model_params_b: 7, precision: "bf16", workload: "inference" }),
   );
   assert.deepEqual(empty.options, []);
-  assert.equal(empty.nearest, null);
+  assert.deepEqual(empty.excluded, []);
   assert.match(empty.explanation, /^Nothing fits: the catalog offers no GPU for this product/);
+});
+
+Deno.test("headroomNeeded() asks for max(10%, 2 GB) spare", () => {
+  assert.equal(HEADROOM_FRACTION, 0.1);
+  assert.equal(HEADROOM_MIN_GB, 2);
+  assert.equal(headroomNeeded(17.1), 2);
+  assert.equal(headroomNeeded(19.5), 2);
+  assert.equal(headroomNeeded(42.4), 4.2);
+  assert.equal(headroomNeeded(181.6), 18.2);
+});
+
+Deno.test("recommend_gpu leaves headroom: a 7B LoRA does not land on a 20 GB card with 0.5 GB spare", async () => {
+  await using h = await startAdvisor();
+  const result = await h.call({ model_params_b: 7, precision: "bf16", workload: "lora_finetune" });
+  const data = adviceOf(result);
+  assert.equal(data.vram_needed_gb, 19.5);
+  const pick = data.options[0]!;
+  assert.deepEqual([pick.name, pick.gpu_count, pick.headroom_gb], ["RTX A5000", 1, 4.5]);
+  for (const o of data.options) {
+    assert.ok(o.headroom_gb >= headroomNeeded(vramForGpus(19.5, o.gpu_count)), o.gpu_type);
+  }
+  assert.ok(!data.options.some((o) => o.total_vram_gb === 20 && o.gpu_count === 1));
+  const tight = data.excluded.filter((e) => /too tight/.test(e.reason));
+  assert.deepEqual(tight.map((e) => [e.gpu_type, e.gpu_count, e.usd_per_hour]), [
+    ["NVIDIA RTX A4500", 1, 0.25],
+    ["NVIDIA RTX 4000 Ada Generation", 1, 0.26],
+  ]);
+  assert.equal(
+    tight[0]?.reason,
+    "too tight: 0.5 GB spare, the headroom rule asks ≥ 2 GB (max(10%, 2 GB))",
+  );
+  assert.match(textOf(result), /Excluded: 1× NVIDIA RTX A4500 \(too tight: 0\.5 GB spare/);
 });

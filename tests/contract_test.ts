@@ -3,7 +3,31 @@
  * for the operations the server uses, checked against RunPod's own OpenAPI document.
  */
 import assert from "node:assert/strict";
-import { PodSchema, RunpodClient } from "../src/runpod/mod.ts";
+import {
+  createCluster,
+  deleteCluster,
+  getCluster,
+  listClusterBilling,
+  listClusterPods,
+  listClusters,
+  PodSchema,
+  RunpodClient,
+  updateCluster,
+} from "../src/runpod/mod.ts";
+import {
+  createDelegation,
+  getSshKeys,
+  listDelegations,
+  putSshKeys,
+  revokeDelegation,
+} from "../src/runpod/mod.ts";
+import {
+  EndpointSchema,
+  listEndpointReleases,
+  readWorkerLogs,
+  runJob,
+  updateEndpoint,
+} from "../src/runpod/mod.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { type ContractIssue, requireContract } from "./_openapi.ts";
 import { TEST_KEY } from "./_harness.ts";
@@ -164,6 +188,151 @@ Deno.test("the simulator's error responses match RunPod's OpenAPI document", asy
     assert.ok(exchanges.every((x) => x.contentType.startsWith("application/problem+json")));
     // The bodies above are wrong on purpose; only RunPod's answers are checked here.
     assert.deepEqual(check(exchanges, contract, { requests: false }), []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("cluster requests and the simulator's cluster responses match RunPod's OpenAPI document", async (t) => {
+  const contract = await requireContract(t);
+  if (!contract) return;
+  const { sim, client, exchanges, close } = await recordingClient();
+  try {
+    const created = await createCluster(client, {
+      name: "contract-cluster",
+      type: "SLURM",
+      image: "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
+      compute: { gpuTypeId: "NVIDIA H100 80GB HBM3", gpuCountPerPod: 8, podCount: 2 },
+      ports: ["22/tcp"],
+      env: { NCCL_DEBUG: "INFO" },
+      disk: 50,
+      mounts: { persistent: { size: 100, path: "/workspace" } },
+      dataCenterIds: ["US-KS-2"],
+      startSsh: true,
+    });
+    await listClusters(client);
+    await listClusterPods(client, created.id);
+    sim.advance(2 * 3_600_000);
+    await getCluster(client, created.id);
+    await client.listPods(undefined, { includeClusterPods: true });
+    await listClusterBilling(client, { bucketSize: "hour", clusterId: created.id });
+    await updateCluster(client, created.id, { name: "renamed" });
+    await deleteCluster(client, created.id);
+    await assert.rejects(getCluster(client, created.id));
+    await assert.rejects(client.rest({
+      method: "POST",
+      path: "/v2/clusters",
+      body: { name: "x", type: "TRAINING", compute: { gpuTypeId: "x", podCount: 1 } },
+      schema: PodSchema,
+    }));
+
+    const operations = new Set(
+      exchanges.map((x) => contract.findOperation(x.method, x.path)?.operationId),
+    );
+    for (
+      const id of [
+        "createCluster",
+        "listClusters",
+        "getCluster",
+        "listClusterPods",
+        "updateCluster",
+        "deleteCluster",
+        "listClusterBilling",
+      ]
+    ) {
+      assert.ok(operations.has(id), `not exercised: ${id}`);
+    }
+    const billing = exchanges.find((x) => x.path === "/v2/billing/clusters");
+    assert.ok((billing?.responseBody as { records: unknown[] }).records.length > 0);
+    assert.deepEqual(exchanges.slice(-2).map((x) => x.status), [404, 422]);
+    // The last body is wrong on purpose; every other request and every answer is checked.
+    assert.deepEqual(check(exchanges.slice(0, -1), contract), []);
+    assert.deepEqual(check(exchanges.slice(-1), contract, { requests: false }), []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("SSH key and ECR delegation requests and answers match RunPod's OpenAPI document", async (t) => {
+  const contract = await requireContract(t);
+  if (!contract) return;
+  const { client, exchanges, close } = await recordingClient();
+  const key =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILXGDN/SclOozk1xsDztpmhGiKkkrfQB9SKoO8dSIQQZ me@example.com";
+  try {
+    assert.deepEqual(await getSshKeys(client), []);
+    assert.deepEqual(await putSshKeys(client, [key]), [key]);
+    assert.deepEqual(await getSshKeys(client), [key]);
+    const created = await createDelegation(client, {
+      resource: "arn:aws:ecr:us-east-2:418399314813:repository/runpod/deployment",
+      name: "contract",
+    });
+    assert.equal(created.repository, "runpod/deployment");
+    assert.equal(created.awsRegion, "us-east-2");
+    assert.deepEqual((await listDelegations(client)).map((d) => d.id), [created.id]);
+    await revokeDelegation(client, created.id);
+    assert.deepEqual(await listDelegations(client), []);
+    await assert.rejects(revokeDelegation(client, created.id));
+
+    const operations = exchanges.map((x) => contract.findOperation(x.method, x.path)?.operationId);
+    assert.deepEqual(operations, [
+      "getSshKeys",
+      "updateSshKeys",
+      "getSshKeys",
+      "createDelegation",
+      "listDelegations",
+      "revokeDelegation",
+      "listDelegations",
+      "revokeDelegation",
+    ]);
+    assert.deepEqual(exchanges.map((x) => x.status), [200, 200, 200, 201, 200, 204, 200, 404]);
+    assert.deepEqual(check(exchanges, contract), []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("endpoint releases and worker logs from the simulator match RunPod's OpenAPI document", async (t) => {
+  const contract = await requireContract(t);
+  if (!contract) return;
+  const { sim, client, exchanges, close } = await recordingClient();
+  try {
+    const ep = await client.rest({
+      method: "POST",
+      path: "/v2/serverless",
+      body: {
+        name: "contract-ep",
+        type: "QUEUE",
+        image: "runpod/worker-v1-vllm:v2.7.0",
+        gpu: { pools: ["ADA_24"], count: 1 },
+        workers: { min: 0, max: 2 },
+        scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
+      },
+      schema: EndpointSchema,
+    });
+    await updateEndpoint(client, ep.id, { workers: { max: 3 } });
+    const job = await runJob(client, ep.id, { input: { duration_ms: 500 } });
+    sim.advance(5_000);
+    const releases = await listEndpointReleases(client, ep.id);
+    assert.deepEqual(releases.releases.map((r) => r.version), [2, 1]);
+    const worker = sim.state.jobs.get(job.id)?.workerId;
+    assert.ok(worker);
+    const read = await readWorkerLogs(client, ep.id, worker, { tail: 10 });
+    assert.equal(read.lines.length, 3);
+    await assert.rejects(readWorkerLogs(client, ep.id, "noworker000"));
+
+    const rest = exchanges.filter((x) => x.path.startsWith("/v2/serverless"));
+    const operations = rest.map((x) => contract.findOperation(x.method, x.path)?.operationId);
+    assert.deepEqual(operations, [
+      "createEndpoint",
+      "updateEndpoint",
+      "listEndpointReleases",
+      "getWorkerLogs",
+      "getWorkerLogs",
+    ]);
+    assert.deepEqual(rest.map((x) => x.status), [201, 200, 200, 200, 404]);
+    assert.equal(rest[3]?.contentType, "text/event-stream");
+    assert.deepEqual(check(rest, contract), []);
   } finally {
     await close();
   }

@@ -15,7 +15,13 @@ import { ALL_TOOLS } from "../src/tools/mod.ts";
 import type { CallToolResult } from "../src/deps.ts";
 import { WRITE_RULES } from "../src/policy/writes.ts";
 import { type Harness, seedPod, startHarness, textOf } from "./_harness.ts";
-import { IMAGE, RTX4090, WRITE_TOOL_CALLS, type WriteToolSetup } from "./_write_tools.ts";
+import {
+  IMAGE,
+  RTX4090,
+  WRITE_TOOL_CALLS,
+  WRITE_TOOL_SERVER,
+  type WriteToolSetup,
+} from "./_write_tools.ts";
 
 const GPU = RTX4090;
 
@@ -31,12 +37,18 @@ type Kind = "create" | "submit" | "once" | "repeatable";
 const KINDS: Readonly<Record<string, Kind>> = {
   create_pod: "create",
   create_endpoint: "create",
+  create_cluster: "create",
   run_job: "submit",
   run_job_sync: "submit",
   delete_endpoint: "repeatable",
   delete_template: "repeatable",
   delete_network_volume: "repeatable",
   delete_registry: "repeatable",
+  revoke_ecr_delegation: "repeatable",
+  add_ssh_key: "repeatable",
+  remove_ssh_key: "repeatable",
+  delete_cluster: "repeatable",
+  update_cluster: "repeatable",
   cancel_job: "repeatable",
   purge_queue: "repeatable",
   update_template: "repeatable",
@@ -167,7 +179,7 @@ function checkMessage(write: WriteCase, fault: FaultCase, result: CallToolResult
   }
   if (expected === "recovered") {
     assert.notEqual(result.isError, true, where);
-    assert.match(text, /was lost \(.+\); (pod|endpoint) \w+ was found by listing/, where);
+    assert.match(text, /was lost \(.+\); (pod|endpoint|cluster) \w+ was found by listing/, where);
     return;
   }
   assert.equal(result.isError, true, where);
@@ -193,6 +205,7 @@ for (const write of WRITES) {
         fn: async () => {
           await using h = await startHarness({
             proxy: true,
+            server: WRITE_TOOL_SERVER,
             ...(fault.name === "timeout" ? { timeoutMs: TIMEOUT_MS } : {}),
           });
           const args = await write.setup(h);

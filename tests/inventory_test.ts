@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ALL_TOOLS, TOOLSETS } from "../src/tools/mod.ts";
+import { measureToolList } from "../bench/tools_list_size.ts";
 import { startHarness } from "./_harness.ts";
 
 Deno.test("every tool has a unique snake_case verb_noun name", () => {
@@ -62,6 +63,26 @@ Deno.test("tools/list schemas are flat objects with described snake_case argumen
       );
     }
     assert.ok(tool.outputSchema, `${tool.name} has no outputSchema`);
-    assert.equal(tool.annotations?.title, tool.title);
+    assert.equal(tool.outputSchema.type, "object", tool.name);
+    assert.ok(tool.title, `${tool.name} has no title`);
+    // The list leaves out what repeats: the dialect, annotations.title, output descriptions.
+    assert.equal(tool.annotations?.title, undefined, tool.name);
+    assert.equal((tool.inputSchema as Record<string, unknown>).$schema, undefined, tool.name);
+    assert.doesNotMatch(JSON.stringify(tool.outputSchema), /"description":"/, tool.name);
+    // destructiveHint and idempotentHint mean something only when readOnlyHint is false.
+    const hints = tool.annotations?.readOnlyHint === true
+      ? ["readOnlyHint", "openWorldHint"] as const
+      : ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
+    for (const hint of hints) assert.equal(typeof tool.annotations?.[hint], "boolean", tool.name);
   }
+});
+
+Deno.test("tools/list stays within its byte budget: 52 KB for names, descriptions and inputs, 89 KB in all", async () => {
+  await using h = await startHarness();
+  const { tools } = await h.client.listTools();
+  const size = measureToolList(tools);
+  assert.equal(size.tools, ALL_TOOLS.length);
+  // About 0.45× the official server's 116 KB for what a model reads; see bench/tools_list_size.ts.
+  assert.ok(size.modelBytes <= 52_000, `name + description + input: ${size.modelBytes} B`);
+  assert.ok(size.wholeBytes <= 89_000, `whole tools/list: ${size.wholeBytes} B`);
 });

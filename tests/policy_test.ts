@@ -214,7 +214,7 @@ Deno.test("dry_run shows the exact masked request and the estimate, and sends no
       image: IMAGE,
       cloud: "SECURE",
       gpu: { id: RTX4090, count: 1 },
-      env: { HF_TOKEN: "[masked]" },
+      env: { HF_TOKEN: "[masked]", RUNPOD_MCP_MANAGED: "1" },
       startSsh: true,
     },
   });
@@ -327,21 +327,28 @@ const GUARDED = Object.fromEntries(
 
 Deno.test("every guarded tool: dry run and an unconfirmed call send nothing; the token sends one request", async () => {
   assert.deepEqual(Object.keys(GUARDED).sort(), [
+    "add_ssh_key",
+    "create_cluster",
     "create_endpoint",
     "create_network_volume",
     "create_pod",
+    "delete_cluster",
     "delete_endpoint",
     "delete_network_volume",
     "delete_registry",
+    "delete_secret",
     "delete_template",
     "purge_queue",
+    "remove_ssh_key",
     "restart_pod",
+    "revoke_ecr_delegation",
     "start_pod",
     "stop_pod",
     "terminate_pod",
     "update_endpoint",
     "update_network_volume",
     "update_pod",
+    "update_registry",
     "update_template",
   ]);
   for (const [tool, setup] of Object.entries(GUARDED)) {

@@ -166,7 +166,6 @@ Deno.test("runpod://pods and runpod://pods/{pod_id} give compact rows with secre
     "ports",
     "ssh",
     "status",
-    "uptime_s",
   ]);
   assert.equal(list.pods[0]!.status, "PROVISIONING");
   assert.ok(list.total_cost_per_hour > 0);

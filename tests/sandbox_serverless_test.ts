@@ -125,7 +125,8 @@ Deno.test("endpoint create and update reproduce RunPod's validation quirks", asy
   assert.deepEqual(patched.body.gpu.pools, ["ADA_24"]);
   const releases = await call("GET", `/v2/serverless/${ep.id}/releases`);
   assert.equal(releases.body.endpointVersion, 2);
-  assert.ok(releases.body.releases[0].diff.some((d: any) => d.field === "workers"));
+  // Diffs name the changed leaf, as in RunPod's example (`workers.max`).
+  assert.ok(releases.body.releases[0].diff.some((d: any) => d.field === "workers.max"));
   assert.equal((await call("DELETE", `/v2/serverless/${ep.id}`)).status, 204);
   assert.equal((await call("GET", `/v2/serverless/${ep.id}`)).status, 404);
 });

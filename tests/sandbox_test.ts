@@ -124,11 +124,11 @@ Deno.test("unknown paths give 404 and wrong methods give 405 problems", async ()
   });
 });
 
-Deno.test("unmodelled families answer 501 and no v2 balance route exists", async () => {
+Deno.test("Instant Clusters are modelled and no v2 balance route exists", async () => {
   await withSim(async (_sim, url) => {
     const r = await send(url, "GET", "/v2/clusters");
-    assert.equal(r.status, 501);
-    assert.equal(r.body.title, "Not Implemented");
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { clusters: [] });
     assert.equal((await send(url, "GET", "/v2/billing/balance")).status, 404);
     assert.equal((await send(url, "GET", "/v2/account/limits")).status, 404);
   });

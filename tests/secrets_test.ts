@@ -256,13 +256,30 @@ Deno.test("update_pod keeps the stored secret when the model copies get_pod's en
   assertNoSecret(JSON.stringify(result), "update_pod");
 });
 
-Deno.test("update_pod without placeholders sends the env as given, with no extra read", async () => {
+Deno.test("update_pod without placeholders sends the env as given, plus runpod-mcp's marker if it was there", async () => {
   await using h = await startHarness();
   const pod = await seedPod(h, { name: "p", image: IMAGE, gpu: { id: RTX4090, count: 1 } });
   h.sim.clearRequests();
   dataOf(await h.call("update_pod", { pod_id: pod.id, env: { HF_TOKEN: HF } }));
-  assert.equal(routes(h)[0], `PATCH /v2/pods/${pod.id}`);
+  // One read to learn whether the pod carries the marker, which a replacement must keep.
+  assert.deepEqual(routes(h), [`GET /v2/pods/${pod.id}`, `PATCH /v2/pods/${pod.id}`]);
   assert.deepEqual(writes(h)[0]?.body, { env: { HF_TOKEN: HF } });
+
+  const own = await seedPod(h, {
+    name: "mine",
+    image: IMAGE,
+    gpu: { id: RTX4090, count: 1 },
+    env: { RUNPOD_MCP_MANAGED: "1" },
+  });
+  h.sim.clearRequests();
+  dataOf(await h.call("update_pod", { pod_id: own.id, env: { HF_TOKEN: HF } }));
+  assert.deepEqual(writes(h)[0]?.body, { env: { HF_TOKEN: HF, RUNPOD_MCP_MANAGED: "1" } });
+  // Sent back with the marker already in it: no read needed.
+  h.sim.clearRequests();
+  dataOf(
+    await h.call("update_pod", { pod_id: own.id, env: { HF_TOKEN: HF, RUNPOD_MCP_MANAGED: "1" } }),
+  );
+  assert.deepEqual(routes(h), [`PATCH /v2/pods/${own.id}`]);
 });
 
 Deno.test("update_pod refuses a placeholder it cannot restore, sending nothing", async () => {

@@ -12,6 +12,33 @@ Deno.test("the server introduces itself with instructions that say costs are rea
   assert.ok(h.client.getServerCapabilities()?.logging);
 });
 
+Deno.test("sandbox instructions document the simulated worker's job inputs; live ones do not", async () => {
+  const fields = ["duration_ms", "fail", "stream", "output"];
+  {
+    await using h = await startHarness({ server: { sandbox: true } });
+    const instructions = h.client.getInstructions() ?? "";
+    assert.match(instructions, /SANDBOX MODE/);
+    for (const field of fields) {
+      assert.match(instructions, new RegExp(`\\b${field} \\(`), `explains ${field}`);
+    }
+    assert.match(instructions, /job input fields/);
+  }
+  await using live = await startHarness();
+  const instructions = live.client.getInstructions() ?? "";
+  assert.match(instructions, /LIVE MODE/);
+  assert.doesNotMatch(instructions, /duration_ms|job input fields/);
+});
+
+Deno.test("MCP errors reach the client with one 'MCP error' prefix", async () => {
+  await using h = await startHarness();
+  const message = await h.client.readResource({ uri: "runpod://pods/nosuchpod0000" }).then(
+    () => assert.fail("an unknown pod is an error"),
+    (error: Error) => error.message,
+  );
+  assert.match(message, /^MCP error -?\d+: Cannot /);
+  assert.equal(message.match(/MCP error/g)?.length, 1, message);
+});
+
 Deno.test("a wrong API key gives an actionable error that never contains the key", async () => {
   const wrongKey = "rpa_WRONGKEY000000000000";
   await using h = await startHarness({ apiKey: wrongKey });

@@ -12,6 +12,8 @@ import {
   getBalanceTool,
   getBillingHistoryTool,
   getSpendSummaryTool,
+  IDLE_GPU_UTIL_PERCENT,
+  IDLE_MIN_UPTIME_S,
 } from "../src/tools/billing.ts";
 import {
   dataOf,
@@ -41,8 +43,6 @@ const HOUR = 3_600_000;
 interface BurnFields {
   burn_per_hour_usd: number;
   burn_complete: boolean;
-  burn_missing: string[];
-  pods_by_status_usd: Record<string, number>;
   runway_hours: number | null;
 }
 
@@ -57,18 +57,17 @@ interface Balance extends BurnFields {
 
 interface Row {
   start: string;
-  end: string;
   resource_id?: string;
   total_usd: number;
   [part: string]: unknown;
 }
 
 interface History {
-  product: string;
-  window: { start: string; end: string; bucket_size: string };
+  start: string;
+  end: string;
+  bucket_size: string;
   rows: Row[];
   row_count: number;
-  truncated: boolean;
   totals: { total_usd: number; [part: string]: number };
 }
 
@@ -88,22 +87,24 @@ interface Item {
   name: string;
   cost_per_hour_usd: number | null;
   detail: string;
-  note: string | null;
+  note?: string;
 }
 
 interface Summary extends BurnFields {
   items: Item[];
-  total_per_hour_usd: number;
-  pods_per_hour_usd: number;
-  endpoints_per_hour_usd: number;
-  network_volumes_per_hour_usd: number;
-  stopped_pod_volumes_per_hour_usd: number;
-  unpriced_count: number;
-  idle_pod_ids: string[];
+  spend_per_hour_usd: number | null;
+  burn_missing: string[];
   balance_usd: number;
-  runpod_spend_per_hour_usd: number | null;
-  balance_source: string;
 }
+
+/** USD/hour of the summary's items of one kind (all kinds when none is given). */
+function itemsPerHour(d: Summary, kind?: string): number {
+  const items = d.items.filter((i) => kind === undefined || i.kind === kind);
+  return round4(items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0));
+}
+
+/** Ids of the pods the summary flags idle. */
+const idleOf = (d: Summary) => d.items.filter((i) => i.note?.startsWith("idle")).map((i) => i.id);
 
 function harness(options: { balance?: number; apiKey?: string } = {}): Promise<Harness> {
   return startHarness({
@@ -141,8 +142,6 @@ function spendRoutes(h: Harness): string[] {
 const NO_BURN = {
   burn_per_hour_usd: 0,
   burn_complete: true,
-  burn_missing: [],
-  pods_by_status_usd: {},
   runway_hours: null,
 };
 
@@ -205,7 +204,6 @@ Deno.test("get_balance works out the runway from the balance and the spend rate"
   assert.equal(data.balance_usd, me.clientBalance);
   assert.equal(data.spend_per_hour_usd, me.currentSpendPerHr);
   // One RUNNING pod: the count and RunPod's figure agree.
-  assert.deepEqual(data.pods_by_status_usd, { RUNNING: me.currentSpendPerHr });
   assert.equal(data.burn_per_hour_usd, me.currentSpendPerHr);
   assert.equal(
     data.runway_hours,
@@ -240,8 +238,6 @@ Deno.test("get_balance uses the v2 route when it answers and still reads the spe
     note: null,
     burn_per_hour_usd: me.currentSpendPerHr,
     burn_complete: true,
-    burn_missing: [],
-    pods_by_status_usd: { RUNNING: me.currentSpendPerHr },
     runway_hours: Math.round((42.18 / me.currentSpendPerHr) * 10) / 10,
   });
   assert.match(textOf(result), /Balance \$42\.18 \(PREPAID\)/);
@@ -318,7 +314,6 @@ Deno.test("get_billing_history reads pod spend by hour and matches what RunPod b
     data.rows,
     (expected.records as PodRecord[]).map((r) => ({
       start: r.startTime,
-      end: r.endTime,
       resource_id: r.podId,
       total_usd: round4(r.totalAmount),
       gpu_usd: round4(r.gpuAmount),
@@ -332,8 +327,8 @@ Deno.test("get_billing_history reads pod spend by hour and matches what RunPod b
   assert.ok(Math.abs(rowSum - data.totals.total_usd) < 0.001);
   // What was billed is what the balance lost.
   assert.ok(Math.abs(100 - h.sim.state.balance - data.totals.total_usd) < 0.001);
-  assert.equal(data.window.bucket_size, "hour");
-  assert.equal(data.truncated, false);
+  assert.equal(data.bucket_size, "hour");
+  assert.equal(data.row_count, data.rows.length, "nothing cut");
 });
 
 Deno.test("get_billing_history sends each product to its own route and filter", async () => {
@@ -398,7 +393,7 @@ Deno.test("get_billing_history sends each product to its own route and filter", 
   assert.ok(
     Math.abs(t.total_usd - (t.pods_usd! + t.serverless_usd! + t.network_volumes_usd!)) < 0.001,
   );
-  assert.equal(all.window.bucket_size, "week");
+  assert.equal(all.bucket_size, "week");
   assert.ok(all.rows.every((r) => r.resource_id === undefined));
 });
 
@@ -414,7 +409,6 @@ Deno.test("get_billing_history shows the newest 200 rows and says it cut the res
     last_n: 300,
   });
   const data = dataOf<History>(result);
-  assert.equal(data.truncated, true);
   assert.ok(data.row_count > 200);
   assert.equal(data.rows.length, 200);
   const expected = (await simRequest(h, "GET", "/v2/billing/pods?bucketSize=hour&lastN=300")).json;
@@ -441,7 +435,10 @@ Deno.test("get_billing_history refuses bad time ranges and filters before sendin
     [{ end_time: "2026-11-10T12:00:00" }, /ISO 8601 with a time zone/],
     [{ start_time: "2026-13-45" }, /not a valid date/],
     [{ start_time: "2026-02-30T00:00:00Z" }, /2026-02-30T00:00:00Z is not a valid date/],
-    [{ resource_id: "abc123" }, /resource_id needs product pods, serverless or network_volumes/],
+    [
+      { resource_id: "abc123" },
+      /resource_id needs product pods, serverless, network_volumes or clusters/,
+    ],
     [{ product: "pods", resource_id: "../pods" }, /only letters, digits/],
     [{ bucket_size: "minute" }, /bucket_size|Invalid/],
     [{ last_n: 0 }, /last_n|Too small|>=1/],
@@ -520,9 +517,9 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
 
   assert.equal(byId.get(idle.id)?.cost_per_hour_usd, podCost(idle.id));
   assert.equal(byId.get(idle.id)?.note, "idle: consider stop_pod");
-  assert.equal(byId.get(busy.id)?.note, null);
+  assert.equal(byId.get(busy.id)?.note, undefined);
   assert.match(byId.get(busy.id)?.detail ?? "", /GPU util 87%/);
-  assert.deepEqual(data.idle_pod_ids, [idle.id]);
+  assert.deepEqual(idleOf(data), [idle.id]);
 
   assert.equal(byId.get(ep.id)?.kind, "endpoint");
   assert.equal(byId.get(ep.id)?.cost_per_hour_usd, alwaysOn);
@@ -533,39 +530,39 @@ Deno.test("get_spend_summary lists what burns money now, flags the idle pod and 
   assert.equal(byId.get(stopped.id)?.kind, "stopped_pod");
   const parkedPerHour = round4(100 * POD_VOLUME_STOPPED_USD_PER_GB_MONTH / HOURS_PER_MONTH);
   assert.equal(byId.get(stopped.id)?.cost_per_hour_usd, parkedPerHour);
-  assert.match(byId.get(stopped.id)?.detail ?? "", /EXITED, 100 GB pod volume, ~\$20\.00\/month/);
+  assert.match(
+    byId.get(stopped.id)?.detail ?? "",
+    /EXITED, 100 GB pod volume \(pod stopped\): \$20\.00\/month \(\$0\.0274\/h\)/,
+  );
   assert.match(byId.get(stopped.id)?.note ?? "", /storage keeps billing/);
-  assert.equal(data.unpriced_count, 0);
+  assert.ok(data.items.every((i) => i.cost_per_hour_usd !== null), "every item is priced");
+  assert.deepEqual(data.burn_missing, []);
   assert.equal(data.items.length, 5);
 
-  // Totals add up, per group and overall.
-  assert.equal(data.pods_per_hour_usd, round4(podCost(idle.id) + podCost(busy.id)));
-  assert.deepEqual(data.pods_by_status_usd, { RUNNING: data.pods_per_hour_usd });
-  assert.equal(data.endpoints_per_hour_usd, alwaysOn);
-  assert.equal(data.network_volumes_per_hour_usd, volumePerHour);
-  assert.equal(data.stopped_pod_volumes_per_hour_usd, parkedPerHour);
-  assert.equal(
-    data.total_per_hour_usd,
-    round4(
-      data.pods_per_hour_usd + data.endpoints_per_hour_usd + data.network_volumes_per_hour_usd +
-        data.stopped_pod_volumes_per_hour_usd,
-    ),
+  // Per kind, the items add up to what each group costs.
+  assert.equal(itemsPerHour(data, "pod"), round4(podCost(idle.id) + podCost(busy.id)));
+  assert.equal(itemsPerHour(data, "endpoint"), alwaysOn);
+  assert.equal(itemsPerHour(data, "network_volume"), volumePerHour);
+  assert.equal(itemsPerHour(data, "stopped_pod"), parkedPerHour);
+  assert.match(
+    textOf(result),
+    new RegExp(`pods \\$${itemsPerHour(data, "pod").toFixed(2)} \\(RUNNING `),
   );
-  const itemSum = data.items.reduce((s, i) => s + (i.cost_per_hour_usd ?? 0), 0);
-  assert.ok(Math.abs(itemSum - data.total_per_hour_usd) < 0.0005);
 
   // Dearest first; the summary names the biggest item.
   const costs = data.items.map((i) => i.cost_per_hour_usd ?? -1);
   assert.deepEqual(costs, [...costs].sort((a, b) => b - a));
   assert.equal(data.items[0]?.id, idle.id);
   assert.match(textOf(result), new RegExp(`Biggest: pod ${idle.id} "llama-trainer"`));
-  assert.match(textOf(result), new RegExp(`Idle \\(GPU < 5%\\): ${idle.id}: consider stop_pod`));
+  assert.match(
+    textOf(result),
+    new RegExp(`Idle \\(GPU ≤ 5% for ≥ 10 min\\): ${idle.id}: consider stop_pod`),
+  );
 
   // Balance and runway come from the same logic as get_balance.
   assert.equal(data.balance_usd, me.clientBalance);
-  assert.equal(data.runpod_spend_per_hour_usd, me.currentSpendPerHr);
-  assert.equal(data.balance_source, "graphql");
-  const burn = Math.max(data.total_per_hour_usd, me.currentSpendPerHr);
+  assert.equal(data.spend_per_hour_usd, me.currentSpendPerHr);
+  const burn = Math.max(itemsPerHour(data), me.currentSpendPerHr);
   assert.equal(data.burn_per_hour_usd, burn);
   assert.equal(data.burn_complete, true);
   assert.equal(data.runway_hours, Math.round((me.clientBalance / burn) * 10) / 10);
@@ -575,7 +572,7 @@ Deno.test("get_spend_summary on an account with nothing running says so and read
   await using h = await harness();
   const data = dataOf<Summary>(await h.call("get_spend_summary"));
   assert.deepEqual(data.items, []);
-  assert.equal(data.total_per_hour_usd, 0);
+  assert.equal(data.burn_per_hour_usd, 0);
   assert.equal(data.runway_hours, null);
   assert.ok(!routes(h).includes("GET /v2/catalog/gpus"));
   assert.match(
@@ -601,19 +598,20 @@ Deno.test("get_balance and get_spend_summary agree on one burn that counts start
   const shared = (d: BurnFields) => ({
     burn_per_hour_usd: d.burn_per_hour_usd,
     burn_complete: d.burn_complete,
-    burn_missing: d.burn_missing,
-    pods_by_status_usd: d.pods_by_status_usd,
     runway_hours: d.runway_hours,
   });
   assert.deepEqual(shared(balance), shared(summary));
   assert.equal(balance.balance_usd, summary.balance_usd);
-  assert.equal(balance.spend_per_hour_usd, summary.runpod_spend_per_hour_usd);
+  assert.equal(balance.spend_per_hour_usd, summary.spend_per_hour_usd);
 
   // It counts the three starting pods and the always-on worker...
   const podsPerHour = round4(pods.reduce((s, p) => s + (p.cost as number), 0));
   const { alwaysOn } = await endpointHourlyCosts(ep, catalog);
   assert.ok(podsPerHour > 0 && alwaysOn !== null && alwaysOn > 0);
-  assert.deepEqual(balance.pods_by_status_usd, { PROVISIONING: podsPerHour });
+  assert.equal(itemsPerHour(summary, "pod"), podsPerHour);
+  assert.ok(
+    summary.items.filter((i) => i.kind === "pod").every((i) => /PROVISIONING/.test(i.detail)),
+  );
   assert.equal(balance.burn_per_hour_usd, round4(podsPerHour + alwaysOn));
   assert.equal(
     balance.runway_hours,
@@ -630,4 +628,24 @@ Deno.test("get_balance and get_spend_summary agree on one burn that counts start
   assert.ok(me.currentSpendPerHr < balance.burn_per_hour_usd);
   const runpodRunway = Math.round((me.clientBalance / me.currentSpendPerHr) * 10) / 10;
   assert.ok(runpodRunway > (balance.runway_hours ?? Infinity));
+});
+
+Deno.test("get_spend_summary calls a pod idle only after 10 minutes RUNNING at ≤ 5% GPU", async () => {
+  await using h = await harness();
+  const pod = await seedPod(h, TRAINER);
+  const idleIds = async () => idleOf(dataOf<Summary>(await h.call("get_spend_summary")));
+
+  h.sim.advance(55_000); // RUNNING for a few seconds: still loading, never idle
+  const young = dataOf<Summary>(await h.call("get_spend_summary"));
+  const item = young.items.find((i) => i.id === pod.id);
+  assert.match(item?.detail ?? "", /RUNNING, GPU util 0%/);
+  assert.deepEqual(idleOf(young), []);
+  assert.equal(item?.note, undefined);
+
+  h.sim.advance(IDLE_MIN_UPTIME_S * 1000 - 10_000); // 5 s short of 10 minutes RUNNING
+  assert.deepEqual(await idleIds(), []);
+  h.sim.advance(10_000);
+  assert.deepEqual(await idleIds(), [pod.id]);
+  assert.equal(IDLE_MIN_UPTIME_S, 600);
+  assert.equal(IDLE_GPU_UTIL_PERCENT, 5);
 });

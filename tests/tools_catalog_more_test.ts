@@ -18,13 +18,15 @@ interface DcRow {
 interface DcListing {
   data_centers: DcRow[];
   count: number;
-  gpu_in_stock?: string[];
 }
+
+/** Ids of the DCs where the asked gpu_type has stock now. */
+const inStock = (data: DcListing) =>
+  data.data_centers.filter((r) => r.gpu_stock !== "NONE").map((r) => r.id);
 
 interface CpuRow {
   id: string;
   name: string;
-  group: string;
   vcpu_min: number;
   vcpu_max: number;
   ram_gb_per_vcpu: number;
@@ -35,7 +37,6 @@ interface CpuRow {
 interface CpuListing {
   cpus: CpuRow[];
   count: number;
-  price_basis: string;
 }
 
 function harness(): Promise<Harness> {
@@ -67,7 +68,8 @@ Deno.test("list_data_centers and list_cpu_types are read-only catalog tools with
         idempotent: tool.annotations?.idempotentHint,
         openWorld: tool.annotations?.openWorldHint,
       },
-      { read: true, destructive: false, idempotent: true, openWorld: true },
+      // destructiveHint and idempotentHint mean nothing on a read-only tool; the list omits them.
+      { read: true, destructive: undefined, idempotent: undefined, openWorld: true },
     );
     assert.ok(tool.outputSchema, `${tool.name} has an output schema`);
     assert.ok((tool.description ?? "").length < 600, `${tool.name} description is short`);
@@ -89,7 +91,7 @@ Deno.test("list_data_centers with no arguments reads the catalog once without a 
   assert.deepEqual(queries(h), [{}]);
   assert.equal(data.count, h.sim.state.dataCenters.size);
   assert.equal(data.count, data.data_centers.length);
-  assert.equal(data.gpu_in_stock, undefined);
+  assert.ok(data.data_centers.every((r) => r.gpu_stock === undefined));
   for (const row of data.data_centers) {
     assert.deepEqual(Object.keys(row).sort(), [
       "compliance",
@@ -174,7 +176,7 @@ Deno.test("list_data_centers with gpu_type asks for GPU availability and lists D
   const seeded = h.sim.state.gpuTypes.get(RTX_4090)!.stock;
   const expected = Object.entries(seeded).filter(([, level]) => level !== "NONE").map(([id]) => id);
   assert.ok(expected.length > 0);
-  assert.deepEqual([...data.gpu_in_stock ?? []].sort(), [...expected].sort());
+  assert.deepEqual(inStock(data).sort(), [...expected].sort());
   assert.deepEqual(rows.slice(0, expected.length).map((r) => r.id).sort(), [...expected].sort());
   for (const row of rows) assert.equal(row.gpu_stock, seeded[row.id] ?? "NONE");
 
@@ -187,7 +189,7 @@ Deno.test("list_data_centers accepts a GPU's display name as gpu_type", async ()
   await using h = await harness();
   const byId = dataOf<DcListing>(await h.call("list_data_centers", { gpu_type: RTX_4090 }));
   const byName = dataOf<DcListing>(await h.call("list_data_centers", { gpu_type: "rtx 4090" }));
-  assert.deepEqual(byName.gpu_in_stock, byId.gpu_in_stock);
+  assert.deepEqual(inStock(byName), inStock(byId));
   assert.deepEqual(
     byName.data_centers.map((r) => r.gpu_stock),
     byId.data_centers.map((r) => r.gpu_stock),
@@ -198,7 +200,7 @@ Deno.test("list_data_centers says when the GPU has no stock, or when no listed D
   await using h = await harness();
   h.sim.setGpuStock(RTX_4090, "NONE");
   const soldOut = await h.call("list_data_centers", { gpu_type: RTX_4090 });
-  assert.deepEqual(dataOf<DcListing>(soldOut).gpu_in_stock, []);
+  assert.deepEqual(inStock(dataOf<DcListing>(soldOut)), []);
   assert.match(textOf(soldOut), /has no stock in any of them now.*list_gpu_types/);
 
   // The L40 is only in a North American DC, so no European DC offers it.
@@ -236,7 +238,6 @@ Deno.test("list_data_centers says how to widen the search when nothing matches",
   const result = await h.call("list_data_centers", { region: "AFRICA", gpu_type: RTX_4090 });
   const data = dataOf<DcListing>(result);
   assert.equal(data.count, 0);
-  assert.deepEqual(data.gpu_in_stock, []);
   assert.match(textOf(result), /^No data center matches these filters/);
 });
 
@@ -272,11 +273,10 @@ Deno.test("list_cpu_types with no arguments returns pod prices, cheapest first, 
   assert.deepEqual(h.sim.requests.map((r) => `${r.method} ${r.path}`), ["GET /v2/catalog/cpus"]);
   assert.deepEqual(queries(h), [{}]);
   assert.equal(data.count, h.sim.state.cpuTypes.size);
-  assert.equal(data.price_basis, "secure pod USD per vCPU-hour");
+  assert.match(textOf(result), /\(secure pod prices, USD per vCPU-hour\)/);
   assertCheapestFirst(data.cpus);
   for (const row of data.cpus) {
     assert.deepEqual(Object.keys(row).sort(), [
-      "group",
       "id",
       "name",
       "price_per_vcpu_hour",
@@ -297,9 +297,10 @@ Deno.test("list_cpu_types with no arguments returns pod prices, cheapest first, 
 
 Deno.test("list_cpu_types for SERVERLESS shows serverless prices and sends no product without availability", async () => {
   await using h = await harness();
-  const data = dataOf<CpuListing>(await h.call("list_cpu_types", { product: "SERVERLESS" }));
+  const result = await h.call("list_cpu_types", { product: "SERVERLESS" });
+  const data = dataOf<CpuListing>(result);
   assert.deepEqual(queries(h), [{}]);
-  assert.equal(data.price_basis, "serverless USD per vCPU-hour");
+  assert.match(textOf(result), /\(serverless prices, USD per vCPU-hour\)/);
   assertCheapestFirst(data.cpus);
   for (const row of data.cpus) {
     assert.equal(

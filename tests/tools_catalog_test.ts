@@ -15,7 +15,7 @@ interface Row {
 interface Listing {
   gpus: Row[];
   count: number;
-  price_basis: string;
+  out_of_stock_hidden: number;
 }
 
 function assertSortedBy(rows: Row[], price: (r: Row) => number | null) {
@@ -26,7 +26,7 @@ function assertSortedBy(rows: Row[], price: (r: Row) => number | null) {
   }
 }
 
-Deno.test("list_gpu_types returns compact rows sorted by secure price from one catalog read", async () => {
+Deno.test("list_gpu_types with no arguments lists what is in stock now, cheapest first, in one read", async () => {
   await using h = await startHarness();
   const result = await h.call("list_gpu_types");
   const data = dataOf<Listing>(result);
@@ -35,17 +35,24 @@ Deno.test("list_gpu_types returns compact rows sorted by secure price from one c
   const [request] = h.sim.requests;
   assert.equal(request?.method, "GET");
   assert.equal(request?.path, "/v2/catalog/gpus");
-  assert.deepEqual(request?.query, {});
+  assert.deepEqual(request?.query, {
+    include: "AVAILABILITY",
+    product: "POD",
+    count: "1",
+    cloud: "SECURE",
+  });
   assert.equal(request?.headers.authorization, "Bearer [REDACTED]");
 
   assert.ok(data.count >= 10);
   assert.equal(data.count, data.gpus.length);
-  assert.equal(data.price_basis, "secure USD per GPU-hour");
-  assert.ok(data.gpus.every((g) => g.secure_price !== null && g.availability === undefined));
+  assert.match(textOf(result), /\(secure prices, per GPU-hour\)/);
+  assert.ok(data.gpus.every((g) => g.secure_price !== null && g.availability !== undefined));
+  assert.ok(data.gpus.every((g) => g.availability !== "NONE"), "out-of-stock rows are left out");
   assertSortedBy(data.gpus, (r) => r.secure_price);
   assert.deepEqual(
     Object.keys(data.gpus[0]!).sort(),
     [
+      "availability",
       "community_price",
       "id",
       "max_gpus",
@@ -91,15 +98,17 @@ Deno.test("list_gpu_types drops a GPU type once RunPod reports it out of stock",
   h.sim.setGpuStock(cheapest.id, "NONE");
   const after = dataOf<Listing>(await h.call("list_gpu_types", { available_only: true }));
   assert.ok(!after.gpus.some((g) => g.id === cheapest.id));
-  const all = dataOf<Listing>(await h.call("list_gpu_types", { include_availability: true }));
+  const all = dataOf<Listing>(await h.call("list_gpu_types", { available_only: false }));
   assert.equal(all.gpus.find((g) => g.id === cheapest.id)?.availability, "NONE");
 });
 
 Deno.test("list_gpu_types for serverless keeps only pooled GPUs, sorted by serverless price", async () => {
   await using h = await startHarness();
-  const data = dataOf<Listing>(
-    await h.call("list_gpu_types", { product: "SERVERLESS", include_availability: true }),
-  );
+  const result = await h.call("list_gpu_types", {
+    product: "SERVERLESS",
+    include_availability: true,
+  });
+  const data = dataOf<Listing>(result);
   assert.deepEqual(h.sim.requests[0]?.query, {
     include: "AVAILABILITY",
     product: "SERVERLESS",
@@ -108,7 +117,7 @@ Deno.test("list_gpu_types for serverless keeps only pooled GPUs, sorted by serve
   assert.ok(data.gpus.length > 0);
   assert.ok(data.gpus.every((g) => g.pool !== null && g.serverless_price !== null));
   assertSortedBy(data.gpus, (r) => r.serverless_price);
-  assert.equal(data.price_basis, "serverless USD per GPU-hour");
+  assert.match(textOf(result), /\(serverless prices, per GPU-hour\)/);
 });
 
 Deno.test("list_gpu_types applies VRAM and price limits", async () => {
@@ -141,4 +150,39 @@ Deno.test("list_gpu_types rejects bad arguments before anything reaches RunPod",
     assert.match(textOf(result), /Input validation error/);
   }
   assert.equal(h.sim.requests.length, 0);
+});
+
+Deno.test("list_gpu_types by default never offers a GPU with no stock as the cheapest fit", async () => {
+  await using h = await startHarness();
+  const before = dataOf<Listing>(await h.call("list_gpu_types", { min_vram_gb: 24 }));
+  const cheapest = before.gpus[0]!;
+  assert.equal(before.out_of_stock_hidden, 0);
+  h.sim.setGpuStock(cheapest.id, "NONE");
+  h.sim.clearRequests();
+
+  const result = await h.call("list_gpu_types", { min_vram_gb: 24 });
+  const after = dataOf<Listing>(result);
+  assert.equal(h.sim.requests.length, 1, "one RunPod request");
+  // What a model does with the default listing: the cheapest row with enough VRAM.
+  const pick = after.gpus.filter((g) => g.vram_gb >= 24)
+    .sort((a, b) => a.secure_price! - b.secure_price!)[0]!;
+  assert.notEqual(pick.id, cheapest.id);
+  assert.notEqual(pick.availability, "NONE");
+  assert.equal(after.out_of_stock_hidden, 1);
+  assert.match(textOf(result), /1 more match but have no stock now \(available_only=false/);
+
+  const all = dataOf<Listing>(
+    await h.call("list_gpu_types", { min_vram_gb: 24, available_only: false }),
+  );
+  assert.equal(all.gpus.find((g) => g.id === cheapest.id)?.availability, "NONE");
+  assert.equal(all.count, after.count + 1);
+});
+
+Deno.test("list_gpu_types without stock sends the plain catalog read", async () => {
+  await using h = await startHarness();
+  const data = dataOf<Listing>(
+    await h.call("list_gpu_types", { include_availability: false, available_only: false }),
+  );
+  assert.deepEqual(h.sim.requests.map((r) => r.query), [{}]);
+  assert.ok(data.gpus.every((g) => g.availability === undefined));
 });

@@ -8,8 +8,7 @@ interface PodRow {
   gpu_type: string | null;
   gpu_count: number | null;
   cost_per_hour: number;
-  uptime_s: number | null;
-  ports: { port: string; address: string | null }[];
+  ports: Record<string, string | null>;
   ssh: string | null;
 }
 
@@ -26,7 +25,7 @@ const TRAINER = {
   disk: 50,
 };
 
-Deno.test("list_pods shows running pods with cost, uptime, ports and ssh", async () => {
+Deno.test("list_pods shows running pods with cost, ports and ssh; get_pod adds uptime", async () => {
   await using h = await startHarness();
   const pod = await seedPod(h, TRAINER);
   await seedPod(h, {
@@ -48,16 +47,9 @@ Deno.test("list_pods shows running pods with cost, uptime, ports and ssh", async
   assert.equal(row.gpu_type, "NVIDIA GeForce RTX 4090");
   assert.equal(row.gpu_count, 2);
   assert.ok(row.cost_per_hour > 0);
-  assert.ok(row.uptime_s !== null && row.uptime_s > 0);
-  assert.equal(row.ports.length, 2);
-  assert.equal(
-    row.ports.find((p) => p.port === "8888/http")?.address,
-    `https://${pod.id}-8888.proxy.runpod.net`,
-  );
-  assert.match(
-    row.ports.find((p) => p.port === "22/tcp")?.address ?? "",
-    /^\d+\.\d+\.\d+\.\d+:\d+$/,
-  );
+  assert.equal(Object.keys(row.ports).length, 2);
+  assert.equal(row.ports["8888/http"], `https://${pod.id}-8888.proxy.runpod.net`);
+  assert.match(row.ports["22/tcp"] ?? "", /^\d+\.\d+\.\d+\.\d+:\d+$/);
   assert.match(row.ssh ?? "", /^ssh /);
   const sum = data.pods.reduce((s, p) => s + p.cost_per_hour, 0);
   assert.ok(Math.abs(data.total_cost_per_hour - sum) < 1e-6);
@@ -76,8 +68,7 @@ Deno.test("list_pods filters by status and name", async () => {
   );
   assert.deepEqual(named.pods.map((p) => p.name), ["fresh-notebook"]);
   assert.equal(named.pods[0]?.status, "PROVISIONING");
-  assert.equal(named.pods[0]?.uptime_s, null);
-  assert.ok(named.pods[0]?.ports.every((p) => p.address === null));
+  assert.ok(Object.values(named.pods[0]?.ports ?? {}).every((address) => address === null));
 });
 
 Deno.test("list_pods says what to do when there are no pods", async () => {
@@ -94,9 +85,9 @@ Deno.test("get_pod shows detail with secret env values masked", async () => {
   h.sim.clearRequests();
 
   const result = await h.call("get_pod", { pod_id: pod.id });
-  const data = dataOf<PodRow & { env: Record<string, string>; actions: string[]; image: string }>(
-    result,
-  );
+  const data = dataOf<
+    PodRow & { env: Record<string, string>; actions: string[]; image: string; uptime_s: number }
+  >(result);
   assert.deepEqual(h.sim.requests.map((r) => `${r.method} ${r.path}`), [`GET /v2/pods/${pod.id}`]);
   assert.deepEqual(data.env, {
     MODEL: "llama-3-8b",
@@ -105,6 +96,7 @@ Deno.test("get_pod shows detail with secret env values masked", async () => {
   });
   assert.deepEqual([...data.actions].sort(), ["restart", "stop", "terminate"]);
   assert.equal(data.image, TRAINER.image);
+  assert.ok(data.uptime_s > 0);
   const text = textOf(result);
   assert.ok(!text.includes("hf_abcdefghijklmnop") && !text.includes("0123456789"));
   assert.match(text, /Allowed actions: /);

@@ -4,9 +4,9 @@ import {
   deleteEndpointTool,
   getEndpointTool,
   listEndpointsTool,
-  listEndpointWorkersTool,
   updateEndpointTool,
 } from "../src/tools/serverless.ts";
+import { listEndpointWorkersTool } from "../src/tools/endpoint_workers.ts";
 import {
   dataOf,
   type Harness,
@@ -33,9 +33,10 @@ interface Detail {
   id: string;
   name: string;
   type: string;
-  gpu_pools: string[] | null;
+  gpu_pools: string[];
   gpu_count: number | null;
-  cpu: { flavor: string; vcpu_count: number }[] | null;
+  cpu_flavor: string | null;
+  vcpu_count: number | null;
   workers_min: number;
   workers_max: number;
   always_on_cost_per_hour: number | null;
@@ -90,6 +91,7 @@ Deno.test("create_endpoint maps GPU names to serverless pools and always sends t
     workers: { min: 0, max: 3 },
     scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
     timeout: 600_000,
+    env: { RUNPOD_MCP_MANAGED: "1" },
   });
   assert.equal(h.sim.requests[1]?.status, 201);
   const ep = data.endpoint;
@@ -149,7 +151,7 @@ Deno.test("create_endpoint sends every GPU option in v2 shape and estimates alwa
     flashboot: "FLASHBOOT",
     networkVolumes: [volume.json.id],
     dataCenterIds: ["US-KS-2"],
-    env: { MODEL_NAME: "llama", HF_TOKEN },
+    env: { MODEL_NAME: "llama", HF_TOKEN, RUNPOD_MCP_MANAGED: "1" },
     disk: 30,
   });
   // The catalog is read once, for both the mapping and the estimate.
@@ -193,11 +195,12 @@ Deno.test("create_endpoint builds a CPU load-balancer endpoint without reading t
     workers: { min: 0, max: 3 },
     scaling: { type: "REQUEST_COUNT", requestCount: 4 },
     timeout: 600_000,
-    env: { PORT: "8000" },
+    env: { PORT: "8000", RUNPOD_MCP_MANAGED: "1" },
     ports: ["8000/http"],
   });
-  assert.deepEqual(ep.cpu, [{ flavor: "cpu5c", vcpu_count: 4 }]);
-  assert.equal(ep.gpu_pools, null);
+  assert.equal(ep.cpu_flavor, "cpu5c");
+  assert.equal(ep.vcpu_count, 4);
+  assert.deepEqual(ep.gpu_pools, []);
   assert.equal(ep.request_urls.base, `https://${ep.id}.api.runpod.ai`);
   const contract = await requireContract(t);
   if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/serverless", body), []);
@@ -281,7 +284,8 @@ Deno.test("list_endpoints and get_endpoint show compact rows, URLs, masked env a
     type: "QUEUE",
     gpu_pools: ["ADA_24"],
     gpu_count: 1,
-    cpu: null,
+    cpu_flavor: null,
+    vcpu_count: null,
     workers_min: 2,
     workers_max: 3,
     always_on_cost_per_hour: expected,
@@ -309,8 +313,7 @@ Deno.test("list_endpoints and get_endpoint show compact rows, URLs, masked env a
   assert.deepEqual(detail.workers, {
     running: 0,
     idle: 2,
-    initializing: 0,
-    throttled: 0,
+    starting: 0,
     unhealthy: 0,
     total: 2,
     stale: 0,
@@ -404,7 +407,8 @@ Deno.test("update_endpoint sends only the given fields and passes the contract",
     gpu: { pools: ["ADA_24", "AMPERE_48"], count: 2 },
     workers: { min: 1 },
     image: `${IMAGE}-2`,
-    env: { HF_TOKEN },
+    // The endpoint was made by create_endpoint: the replacement keeps runpod-mcp's marker.
+    env: { HF_TOKEN, RUNPOD_MCP_MANAGED: "1" },
   });
   assert.equal(second.endpoint.env.HF_TOKEN, "[masked]");
   assert.ok(second.endpoint.always_on_cost_per_hour! > 0);
@@ -429,13 +433,18 @@ Deno.test("update_endpoint sends only the given fields and passes the contract",
     assert.deepEqual(contract.checkRequest("PATCH", `/v2/serverless/${ep.id}`, body3), []);
   }
 
-  // New pools without exclusions clear them: said in the notes.
+  // New pools keep the exclusions that still belong to them (A40 is in AMPERE_48).
   h.sim.clearRequests();
   const fourth = dataOf<{ notes: string[] }>(
     await h.call("update_endpoint", { endpoint_id: ep.id, gpu_types: ["AMPERE_48"] }),
   );
-  assert.deepEqual(writes(h)[0]?.body, { gpu: { pools: ["AMPERE_48"] } });
-  assert.match(fourth.notes.join(" "), /clear the excluded GPU types \(NVIDIA A40\)/);
+  assert.deepEqual(writes(h)[0]?.body, {
+    gpu: { pools: ["AMPERE_48"], excludedTypes: ["NVIDIA A40"] },
+  });
+  assert.match(
+    fourth.notes.join(" "),
+    /Kept excluded GPU types still in the new pools: NVIDIA A40/,
+  );
 
   // Switching to REQUEST_COUNT scaling.
   h.sim.clearRequests();
@@ -517,14 +526,13 @@ Deno.test("delete_endpoint deletes for good: get then answers 404", async () => 
   assert.match(textOf(after), /404/);
 });
 
-Deno.test("list_endpoint_workers shows compact worker rows and the summary", async () => {
+Deno.test("list_endpoint_workers shows compact worker rows, counts in the text", async () => {
   await using h = await start();
   const idle = await create(h, { name: "idle", image: IMAGE, gpu_types: ["RTX 4090"] });
-  const none = dataOf<{ workers: unknown[]; summary: { total: number } }>(
+  const none = dataOf<{ workers: unknown[] }>(
     await h.call("list_endpoint_workers", { endpoint_id: idle.id }),
   );
   assert.deepEqual(none.workers, []);
-  assert.equal(none.summary.total, 0);
 
   const warm = await create(h, {
     name: "warm",
@@ -538,7 +546,6 @@ Deno.test("list_endpoint_workers shows compact worker rows and the summary", asy
   const result = await h.call("list_endpoint_workers", { endpoint_id: warm.id });
   const data = dataOf<{
     workers: Record<string, unknown>[];
-    summary: Record<string, number>;
     endpoint_version: number | null;
   }>(result);
   assert.deepEqual(routes(h), [`GET /v2/serverless/${warm.id}/workers`]);
@@ -556,14 +563,6 @@ Deno.test("list_endpoint_workers shows compact worker rows and the summary", asy
   assert.equal(data.workers[0]?.data_center, "US-KS-2");
   assert.equal(data.workers[0]?.uptime_s, 90);
   assert.equal(data.workers[0]?.is_stale, false);
-  assert.deepEqual(data.summary, {
-    running: 0,
-    idle: 2,
-    initializing: 0,
-    throttled: 0,
-    unhealthy: 0,
-    total: 2,
-  });
   assert.equal(data.endpoint_version, 1);
   assert.match(textOf(result), /2 worker\(s\), 0 running, 2 idle/);
 });
@@ -629,6 +628,7 @@ Deno.test("create_endpoint from a serverless template sends templateId instead o
     workers: { min: 0, max: 3 },
     scaling: { type: "QUEUE_DELAY", queueDelay: 4 },
     timeout: 600_000,
+    env: { RUNPOD_MCP_MANAGED: "1" },
   });
   assert.equal(ep.env.MODEL, "tpl");
   const contract = await requireContract(t);
@@ -641,4 +641,68 @@ Deno.test("create_endpoint from a serverless template sends templateId instead o
   });
   assert.equal(missing.isError, true);
   assert.match(textOf(missing), /404 on POST \/v2\/serverless/);
+});
+
+Deno.test("update_endpoint with new gpu_types keeps the exclusions still in the new pools and says what it dropped", async (t) => {
+  await using h = await start();
+  const contract = await requireContract(t);
+  const ep = await create(h, {
+    name: "pinned",
+    image: IMAGE,
+    gpu_types: ["AMPERE_48", "AMPERE_24"],
+    excluded_gpu_types: ["A40", "L4"],
+  });
+  assert.deepEqual(ep.excluded_gpu_types, ["NVIDIA A40", "NVIDIA L4"]);
+
+  // AMPERE_24 goes away: L4 (AMPERE_24) is dropped, A40 (AMPERE_48) kept.
+  h.sim.clearRequests();
+  const moved = await h.call("update_endpoint", {
+    endpoint_id: ep.id,
+    gpu_types: ["AMPERE_48", "ADA_48_PRO"],
+  });
+  const data = dataOf<{ endpoint: Detail; notes: string[] }>(moved);
+  const body = writes(h)[0]?.body;
+  assert.deepEqual(body, {
+    gpu: { pools: ["AMPERE_48", "ADA_48_PRO"], excludedTypes: ["NVIDIA A40"] },
+  });
+  if (contract) {
+    assert.deepEqual(contract.checkRequest("PATCH", `/v2/serverless/${ep.id}`, body), []);
+  }
+  assert.match(textOf(moved), /Kept excluded GPU types still in the new pools: NVIDIA A40/);
+  assert.match(textOf(moved), /Dropped excluded GPU types outside the new pools: NVIDIA L4/);
+  assert.deepEqual(data.endpoint.excluded_gpu_types, ["NVIDIA A40"]);
+
+  // Explicit exclusions win: exactly those are sent, nothing carried over.
+  h.sim.clearRequests();
+  const explicit = dataOf<{ endpoint: Detail; notes: string[] }>(
+    await h.call("update_endpoint", {
+      endpoint_id: ep.id,
+      gpu_types: ["AMPERE_48"],
+      excluded_gpu_types: [],
+    }),
+  );
+  assert.deepEqual(writes(h)[0]?.body, { gpu: { pools: ["AMPERE_48"], excludedTypes: [] } });
+  assert.deepEqual(explicit.endpoint.excluded_gpu_types, []);
+  assert.doesNotMatch(explicit.notes.join(" "), /Kept excluded/);
+});
+
+Deno.test("update_endpoint sends no exclusions with new pools when none of them fits", async () => {
+  await using h = await start();
+  const ep = await create(h, {
+    name: "l4-out",
+    image: IMAGE,
+    gpu_types: ["AMPERE_24"],
+    excluded_gpu_types: ["L4"],
+  });
+  h.sim.clearRequests();
+  const result = dataOf<{ endpoint: Detail; notes: string[] }>(
+    await h.call("update_endpoint", { endpoint_id: ep.id, gpu_types: ["AMPERE_48"] }),
+  );
+  // RunPod clears exclusions that are not restated with the pools.
+  assert.deepEqual(writes(h)[0]?.body, { gpu: { pools: ["AMPERE_48"] } });
+  assert.match(
+    result.notes.join(" "),
+    /Dropped excluded GPU types outside the new pools: NVIDIA L4/,
+  );
+  assert.deepEqual(result.endpoint.excluded_gpu_types, []);
 });

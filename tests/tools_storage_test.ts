@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import type { CallToolResult } from "../src/deps.ts";
 import type { TemplateRecord } from "../src/sandbox/state.ts";
 import {
+  createEcrDelegationTool,
   createRegistryTool,
   deleteRegistryTool,
+  listEcrDelegationsTool,
   listRegistriesTool,
+  revokeEcrDelegationTool,
+  updateRegistryTool,
 } from "../src/tools/registries.ts";
 import {
   createTemplateTool,
@@ -47,7 +51,11 @@ const STORAGE_TOOLS = [
   deleteNetworkVolumeTool,
   listRegistriesTool,
   createRegistryTool,
+  updateRegistryTool,
   deleteRegistryTool,
+  listEcrDelegationsTool,
+  createEcrDelegationTool,
+  revokeEcrDelegationTool,
 ];
 
 const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
@@ -71,14 +79,19 @@ interface TemplateDetail {
   ports: string[];
 }
 
+/** The id of a template create_template made, as `{ id }`. */
+function createdTemplate(result: CallToolResult): { id: string } {
+  return { id: dataOf<{ template_id: string }>(result).template_id };
+}
+
 // --- templates ---
 
 Deno.test("list_templates shows own templates by default and catalog slices on request", async () => {
   await using h = await harness();
-  const mine = dataOf<{ templates: unknown[]; count: number; truncated: boolean }>(
+  const mine = dataOf<{ templates: unknown[]; truncated: boolean }>(
     await h.call("list_templates"),
   );
-  assert.deepEqual(mine, { templates: [], count: 0, source: "mine", truncated: false });
+  assert.deepEqual(mine, { templates: [], truncated: false });
 
   const official = await h.call("list_templates", { source: "official" });
   const data = dataOf<{ templates: Record<string, unknown>[]; count: number }>(official);
@@ -88,7 +101,6 @@ Deno.test("list_templates shows own templates by default and catalog slices on r
     image: "runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404",
     category: "NVIDIA",
     serverless: false,
-    public: true,
     container_disk_gb: 50,
     ports: ["8888/http", "22/tcp"],
   });
@@ -115,8 +127,8 @@ Deno.test("list_templates says when the catalog hit RunPod's 100-template cap", 
     h.sim.state.templates.set(copy.id, copy);
   }
   const result = await h.call("list_templates", { source: "community" });
-  const data = dataOf<{ count: number; truncated: boolean }>(result);
-  assert.equal(data.count, 100);
+  const data = dataOf<{ templates: unknown[]; truncated: boolean }>(result);
+  assert.equal(data.templates.length, 100);
   assert.equal(data.truncated, true);
   assert.match(textOf(result), /only its first 100 community templates/);
 
@@ -141,7 +153,7 @@ Deno.test("create_template sends every option in RunPod's shape and masks secret
     start_ssh: true,
     start_jupyter: false,
   });
-  const data = dataOf<{ template: TemplateDetail; next: string }>(result);
+  const data = dataOf<{ template_id: string }>(result);
   const body = writes(h)[0]?.body;
   assert.deepEqual(routes(h), ["POST /v2/templates"]);
   assert.deepEqual(body, {
@@ -152,18 +164,24 @@ Deno.test("create_template sends every option in RunPod's shape and masks secret
     disk: 40,
     mounts: { persistent: { size: 100, path: "/data" } },
     ports: ["8888/http", "22/tcp"],
-    env: { MODEL: "llama-3-8b", HF_TOKEN: "hf_abcdefghijklmnopqrstuvwx" },
+    env: {
+      MODEL: "llama-3-8b",
+      HF_TOKEN: "hf_abcdefghijklmnopqrstuvwx",
+      RUNPOD_MCP_MANAGED: "1",
+    },
     args: "python train.py",
     startSsh: true,
     startJupyter: false,
   });
   assert.equal(h.sim.requests[0]?.status, 201);
-  assert.equal(data.template.env.HF_TOKEN, "[masked]");
-  assert.equal(data.template.env.MODEL, "llama-3-8b");
-  assert.equal(data.template.volume_gb, 100);
-  assert.equal(data.template.volume_mount_path, "/data");
   assert.ok(!textOf(result).includes("hf_abcdefghij"));
-  assert.match(data.next, new RegExp(`create_pod with template_id=${data.template.id}`));
+  assert.match(textOf(result), /100 GB volume at \/data; .*env MODEL, HF_TOKEN/);
+  assert.match(textOf(result), new RegExp(`create_pod with template_id=${data.template_id}`));
+  const stored = dataOf<TemplateDetail>(
+    await h.call("get_template", { template_id: data.template_id }),
+  );
+  assert.equal(stored.env.HF_TOKEN, "[masked]");
+  assert.equal(stored.env.MODEL, "llama-3-8b");
 
   const contract = await requireContract(t);
   if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/templates", body), []);
@@ -171,11 +189,13 @@ Deno.test("create_template sends every option in RunPod's shape and masks secret
 
 Deno.test("create_template builds a minimal serverless template with a registry credential", async (t) => {
   await using h = await harness();
-  const registry = dataOf<{ registry: { id: string } }>(
-    await h.call("create_registry", { name: "ghcr", username: "bot", password: PASSWORD }),
-  ).registry;
+  const registry = {
+    id: dataOf<{ registry_id: string }>(
+      await h.call("create_registry", { name: "ghcr", username: "bot", password: PASSWORD }),
+    ).registry_id,
+  };
   h.sim.clearRequests();
-  const data = dataOf<{ template: TemplateDetail }>(
+  const data = dataOf<{ template_id: string }>(
     await h.call("create_template", {
       name: "worker",
       image: "ghcr.io/me/worker:1",
@@ -191,10 +211,14 @@ Deno.test("create_template builds a minimal serverless template with a registry 
     serverless: true,
     category: "CPU",
     registry: registry.id,
+    env: { RUNPOD_MCP_MANAGED: "1" },
   });
-  assert.equal(data.template.serverless, true);
-  assert.equal(data.template.registry_id, registry.id);
-  assert.equal(data.template.volume_gb, null);
+  const stored = dataOf<TemplateDetail>(
+    await h.call("get_template", { template_id: data.template_id }),
+  );
+  assert.equal(stored.serverless, true);
+  assert.equal(stored.registry_id, registry.id);
+  assert.equal(stored.volume_gb, undefined);
   const contract = await requireContract(t);
   if (contract) assert.deepEqual(contract.checkRequest("POST", "/v2/templates", body), []);
 });
@@ -236,14 +260,14 @@ Deno.test("create_template explains a duplicate name and an unknown registry cre
 
 Deno.test("get_template shows detail with secrets masked, and a clear 404", async () => {
   await using h = await harness();
-  const created = dataOf<{ template: TemplateDetail }>(
+  const created = createdTemplate(
     await h.call("create_template", {
       name: "svc",
       image: IMAGE,
       volume_gb: 20,
       env: { API_KEY: "abc", LEVEL: "3" },
     }),
-  ).template;
+  );
   h.sim.clearRequests();
   const result = await h.call("get_template", { template_id: created.id });
   const data = dataOf<TemplateDetail & Record<string, unknown>>(result);
@@ -257,14 +281,11 @@ Deno.test("get_template shows detail with secrets masked, and a clear 404", asyn
     public: false,
     container_disk_gb: 50,
     ports: [],
-    env: { API_KEY: "[masked]", LEVEL: "3" },
+    env: { API_KEY: "[masked]", LEVEL: "3", RUNPOD_MCP_MANAGED: "1" },
     volume_gb: 20,
     volume_mount_path: "/workspace",
-    docker_args: "",
-    registry_id: null,
     start_ssh: true,
     start_jupyter: true,
-    allowed_cuda_versions: [],
   });
 
   const publicOne = dataOf<TemplateDetail>(
@@ -283,9 +304,9 @@ Deno.test("get_template shows detail with secrets masked, and a clear 404", asyn
 
 Deno.test("update_template sends only the changed fields and passes the contract", async (t) => {
   await using h = await harness();
-  const created = dataOf<{ template: TemplateDetail }>(
+  const created = createdTemplate(
     await h.call("create_template", { name: "svc", image: IMAGE, volume_gb: 20 }),
-  ).template;
+  );
   h.sim.clearRequests();
   const result = await h.call("update_template", {
     template_id: created.id,
@@ -294,31 +315,39 @@ Deno.test("update_template sends only the changed fields and passes the contract
     ports: ["8000/http"],
     container_disk_gb: 80,
   });
-  const data = dataOf<{ template: TemplateDetail; changed: string[] }>(result);
-  assert.deepEqual(routes(h), [`PATCH /v2/templates/${created.id}`]);
+  const data = dataOf<{ template_id: string; changed: string[] }>(result);
+  // The env replacement reads the template once and keeps runpod-mcp's marker on it.
+  assert.deepEqual(routes(h), [
+    `GET /v2/templates/${created.id}`,
+    `PATCH /v2/templates/${created.id}`,
+  ]);
   const body = writes(h)[0]?.body;
   assert.deepEqual(body, {
     image: "vllm/vllm-openai:v0.11.0",
     disk: 80,
     ports: ["8000/http"],
-    env: { MODEL: "qwen" },
+    env: { MODEL: "qwen", RUNPOD_MCP_MANAGED: "1" },
   });
   assert.deepEqual(data.changed, ["image", "container_disk_gb", "ports", "env"]);
-  assert.equal(data.template.container_disk_gb, 80);
-  assert.equal(data.template.volume_gb, 20);
+  assert.equal(data.template_id, created.id);
+  assert.match(
+    textOf(result),
+    /80 GB container disk; 20 GB volume at \/workspace; ports 8000\/http/,
+  );
 
   // A new mount path alone: the template is read first, and the mount is sent whole.
   h.sim.clearRequests();
-  const moved = dataOf<{ template: TemplateDetail }>(
-    await h.call("update_template", { template_id: created.id, volume_mount_path: "/models" }),
-  );
+  const moved = await h.call("update_template", {
+    template_id: created.id,
+    volume_mount_path: "/models",
+  });
   assert.deepEqual(routes(h), [
     `GET /v2/templates/${created.id}`,
     `PATCH /v2/templates/${created.id}`,
   ]);
   const mountBody = writes(h)[0]?.body;
   assert.deepEqual(mountBody, { mounts: { persistent: { size: 20, path: "/models" } } });
-  assert.equal(moved.template.volume_mount_path, "/models");
+  assert.match(textOf(moved), /20 GB volume at \/models/);
 
   const contract = await requireContract(t);
   if (contract) {
@@ -329,9 +358,9 @@ Deno.test("update_template sends only the changed fields and passes the contract
 
 Deno.test("update_template refuses an empty change, a volume on a serverless template and a public template", async () => {
   await using h = await harness();
-  const serverless = dataOf<{ template: TemplateDetail }>(
+  const serverless = createdTemplate(
     await h.call("create_template", { name: "w", image: IMAGE, serverless: true }),
-  ).template;
+  );
   h.sim.clearRequests();
   assert.match(
     errorText(await h.call("update_template", { template_id: serverless.id })),
@@ -353,9 +382,9 @@ Deno.test("update_template refuses an empty change, a volume on a serverless tem
 
 Deno.test("delete_template explains a template in use, then deletes it; get afterwards is 404", async () => {
   await using h = await harness();
-  const created = dataOf<{ template: TemplateDetail }>(
+  const created = createdTemplate(
     await h.call("create_template", { name: "base", image: IMAGE }),
-  ).template;
+  );
   const pod = await seedPod(h, {
     name: "user",
     templateId: created.id,
@@ -370,7 +399,7 @@ Deno.test("delete_template explains a template in use, then deletes it; get afte
   assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const deleted = dataOf(await h.call("delete_template", { template_id: created.id }));
-  assert.deepEqual(deleted, { template_id: created.id, deleted: true });
+  assert.deepEqual(deleted, { template_id: created.id });
   assert.deepEqual(routes(h), [`DELETE /v2/templates/${created.id}`]);
   assert.equal(h.sim.requests[0]?.status, 204);
   assert.match(
@@ -401,7 +430,7 @@ Deno.test("create_network_volume checks the data center, sends the type and show
     data_center_id: "US-KS-2",
     type: "HIGH_PERFORMANCE",
   });
-  const data = dataOf<{ volume: Record<string, unknown>; next: string }>(result);
+  const data = dataOf<{ volume_id: string; monthly_cost_usd: number }>(result);
   assert.deepEqual(routes(h), ["GET /v2/catalog/datacenters", "POST /v2/network-volumes"]);
   const body = writes(h)[0]?.body;
   assert.deepEqual(body, {
@@ -410,26 +439,21 @@ Deno.test("create_network_volume checks the data center, sends the type and show
     dataCenter: "US-KS-2",
     type: "HIGH_PERFORMANCE",
   });
-  assert.deepEqual(data.volume, {
-    id: data.volume.id,
-    name: "datasets",
-    size_gb: 100,
-    data_center: "US-KS-2",
-    type: "HIGH_PERFORMANCE",
-    monthly_cost_usd: 14,
-  });
-  assert.match(textOf(result), /~\$14\.00\/month until delete_network_volume/);
-  assert.match(data.next, /network_volume_id=\S+ and data_center_ids=\["US-KS-2"\]/);
+  assert.deepEqual(data, { volume_id: data.volume_id, monthly_cost_usd: 14 });
+  assert.match(
+    textOf(result),
+    /100 GB HIGH_PERFORMANCE in US-KS-2, ~\$14\.00\/month until delete_network_volume/,
+  );
+  assert.match(textOf(result), /network_volume_id=\S+ and data_center_ids=\["US-KS-2"\]/);
 
-  const standard = dataOf<{ volume: { type: string; monthly_cost_usd: number } }>(
+  const standard = dataOf<{ monthly_cost_usd: number }>(
     await h.call("create_network_volume", {
       name: "ckpt",
       size_gb: 50,
       data_center_id: "EU-RO-1",
     }),
   );
-  assert.equal(standard.volume.type, "STANDARD");
-  assert.equal(standard.volume.monthly_cost_usd, 3.5);
+  assert.equal(standard.monthly_cost_usd, 3.5);
   const standardBody = writes(h)[1]?.body;
   assert.deepEqual(standardBody, {
     name: "ckpt",
@@ -496,7 +520,6 @@ Deno.test("list_network_volumes and get_network_volume show size, place and mont
   await using h = await harness();
   assert.deepEqual(dataOf(await h.call("list_network_volumes")), {
     volumes: [],
-    count: 0,
     total_monthly_cost_usd: 0,
   });
   const a = (await simRequest(h, "POST", "/v2/network-volumes", {
@@ -555,8 +578,8 @@ Deno.test("update_network_volume grows a volume and shows the new monthly cost",
     name: "bigger",
   });
   const data = dataOf<{
-    volume: { size_gb: number; name: string; monthly_cost_usd: number };
-    previous_size_gb: number;
+    size_gb: number;
+    monthly_cost_usd: number;
     previous_monthly_cost_usd: number;
   }>(result);
   assert.deepEqual(routes(h), [
@@ -565,17 +588,12 @@ Deno.test("update_network_volume grows a volume and shows the new monthly cost",
   ]);
   const body = writes(h)[0]?.body;
   assert.deepEqual(body, { name: "bigger", size: 200 });
-  assert.equal(data.volume.size_gb, 200);
-  assert.equal(data.volume.name, "bigger");
-  assert.equal(data.volume.monthly_cost_usd, 14);
-  assert.equal(data.previous_size_gb, 100);
-  assert.equal(data.previous_monthly_cost_usd, 7);
+  assert.deepEqual(data, { size_gb: 200, monthly_cost_usd: 14, previous_monthly_cost_usd: 7 });
+  assert.match(textOf(result), /Updated network volume \S+ "bigger"/);
   assert.match(textOf(result), /Grew 100 → 200 GB; ~\$7\.00 → ~\$14\.00\/month/);
 
-  const renamed = dataOf<{ volume: { name: string } }>(
-    await h.call("update_network_volume", { volume_id: v.id, name: "renamed" }),
-  );
-  assert.equal(renamed.volume.name, "renamed");
+  const renamed = await h.call("update_network_volume", { volume_id: v.id, name: "renamed" });
+  assert.match(textOf(renamed), /Updated network volume \S+ "renamed"/);
   const renameBody = writes(h)[1]?.body;
   assert.deepEqual(renameBody, { name: "renamed" });
 
@@ -633,7 +651,7 @@ Deno.test("delete_network_volume explains an attached volume, deletes it, and ge
   assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const result = await h.call("delete_network_volume", { volume_id: v.id });
-  assert.deepEqual(dataOf(result), { volume_id: v.id, deleted: true });
+  assert.deepEqual(dataOf(result), { volume_id: v.id });
   assert.match(textOf(result), /all its data/);
   assert.deepEqual(routes(h), [`DELETE /v2/network-volumes/${v.id}`]);
   assert.match(
@@ -662,17 +680,15 @@ Deno.test("create_registry sends the credential once and never echoes the passwo
     username: "myorg-bot",
     password: PASSWORD,
   });
-  const data = dataOf<{ registry: { id: string; name: string }; next: string }>(result);
+  const data = dataOf<{ registry_id: string }>(result);
   assert.deepEqual(routes(h), ["POST /v2/registries"]);
   const body = writes(h)[0]?.body;
   assert.deepEqual(body, { name: "ghcr-myorg", username: "myorg-bot", password: PASSWORD });
-  assert.deepEqual(data.registry, { id: data.registry.id, name: "ghcr-myorg" });
-  assert.match(data.next, new RegExp(`registry_id=${data.registry.id}`));
+  assert.match(textOf(result), new RegExp(`registry_id=${data.registry_id}`));
 
   const list = await h.call("list_registries");
   assert.deepEqual(dataOf(list), {
-    registries: [{ id: data.registry.id, name: "ghcr-myorg" }],
-    count: 1,
+    registries: [{ id: data.registry_id, name: "ghcr-myorg" }],
   });
 
   // A failed create (duplicate name) must not carry the password either.
@@ -721,9 +737,11 @@ Deno.test("create_registry scrubs the password even when RunPod quotes it back i
 
 Deno.test("delete_registry explains a credential in use, deletes it, and a second delete is 404", async () => {
   await using h = await harness();
-  const registry = dataOf<{ registry: { id: string } }>(
-    await h.call("create_registry", { name: "hub", username: "me", password: PASSWORD }),
-  ).registry;
+  const registry = {
+    id: dataOf<{ registry_id: string }>(
+      await h.call("create_registry", { name: "hub", username: "me", password: PASSWORD }),
+    ).registry_id,
+  };
   const pod = await seedPod(h, {
     name: "private",
     image: "me/private:1",
@@ -738,9 +756,9 @@ Deno.test("delete_registry explains a credential in use, deletes it, and a secon
   assert.equal((await simRequest(h, "DELETE", `/v2/pods/${pod.id}`)).status, 204);
   h.sim.clearRequests();
   const result = await h.call("delete_registry", { registry_id: registry.id });
-  assert.deepEqual(dataOf(result), { registry_id: registry.id, deleted: true });
+  assert.deepEqual(dataOf(result), { registry_id: registry.id });
   assert.deepEqual(routes(h), [`DELETE /v2/registries/${registry.id}`]);
-  assert.deepEqual(dataOf(await h.call("list_registries")), { registries: [], count: 0 });
+  assert.deepEqual(dataOf(await h.call("list_registries")), { registries: [] });
   assert.equal((await simRequest(h, "GET", `/v2/registries/${registry.id}`)).status, 404);
   assert.match(
     errorText(await h.call("delete_registry", { registry_id: registry.id })),
@@ -759,7 +777,9 @@ Deno.test("storage tools declare their toolset and annotations deliberately", as
     assert.equal(tool.toolset, "storage", tool.name);
     assert.ok(tool.description.length < 600, `${tool.name}: ${tool.description.length} chars`);
     const a = tool.annotations;
-    if (tool.name.startsWith("delete_")) assert.equal(a.destructiveHint, true, tool.name);
+    if (/^(delete|revoke)_|^update_registry$/.test(tool.name)) {
+      assert.equal(a.destructiveHint, true, tool.name);
+    }
     if (tool.name.startsWith("create_")) {
       assert.equal(a.readOnlyHint, false, tool.name);
       assert.equal(a.idempotentHint, false, tool.name);
@@ -779,5 +799,122 @@ Deno.test("storage tools declare their toolset and annotations deliberately", as
     assert.ok(tool.outputSchema, tool.name);
   }
   const createRegistry = tools.find((t) => t.name === "create_registry");
-  assert.match(String(createRegistry?.description), /no update/);
+  assert.match(String(createRegistry?.description), /To change it later, use update_registry/);
+});
+
+// --- registry credential update (GraphQL) ---
+
+Deno.test("update_registry replaces the login in place; the password reaches RunPod and nowhere else", async () => {
+  await using h = await harness();
+  const reg = (await simRequest(h, "POST", "/v2/registries", {
+    name: "ghcr",
+    username: "old-bot",
+    password: "old-password-1",
+  })).json;
+  h.sim.clearRequests();
+  const dry = await h.call("update_registry", {
+    registry_id: reg.id,
+    username: "new-bot",
+    password: PASSWORD,
+    dry_run: true,
+  });
+  const request = (dry.structuredContent as {
+    guard: { kind: string; request: { body: { variables: Record<string, string> } } };
+  }).guard;
+  assert.equal(request.kind, "destructive");
+  assert.deepEqual(request.request.body.variables, {
+    id: reg.id,
+    username: "new-bot",
+    password: "[masked]",
+  });
+  assert.equal(h.sim.state.registries.get(reg.id)?.password, "old-password-1");
+
+  const result = await h.call("update_registry", {
+    registry_id: reg.id,
+    username: "new-bot",
+    password: PASSWORD,
+  });
+  assert.deepEqual(dataOf(result), { registry_id: reg.id });
+  const stored = h.sim.state.registries.get(reg.id);
+  assert.deepEqual([stored?.username, stored?.password], ["new-bot", PASSWORD]);
+  const mutations = h.sim.requests.filter((r) => r.api === "graphql");
+  assert.equal(mutations.length, 1);
+  assert.equal(
+    (mutations[0]?.body as { variables: { password: string } }).variables.password,
+    PASSWORD,
+  );
+  assert.ok(!(JSON.stringify([dry, result]) + h.logLines.join("\n")).includes(PASSWORD));
+});
+
+Deno.test("update_registry on an unknown id is refused before any GraphQL write, and a refusal hides the password", async () => {
+  await using h = await harness();
+  const text = errorText(
+    await h.call("update_registry", { registry_id: "nope", username: "u", password: PASSWORD }),
+  );
+  assert.match(text, /Cannot update registry credential nope: it does not exist; list_registries/);
+  assert.deepEqual(h.sim.requests.filter((r) => r.api === "graphql"), []);
+
+  const reg = (await simRequest(h, "POST", "/v2/registries", {
+    name: "r",
+    username: "u",
+    password: "p",
+  })).json;
+  h.sim.injectFault({
+    kind: "status",
+    status: 200,
+    body: { errors: [{ message: `login ${PASSWORD} rejected by registry` }], data: null },
+    match: { method: "POST", path: "/graphql" },
+  });
+  const refused = await h.call("update_registry", {
+    registry_id: reg.id,
+    username: "u",
+    password: PASSWORD,
+  });
+  assert.match(errorText(refused), /RunPod refused it \(RunPod: login \[masked\] rejected/);
+  assert.ok(!(JSON.stringify(refused) + h.logLines.join("\n")).includes(PASSWORD));
+});
+
+// --- AWS ECR delegations ---
+
+const ECR_ARN = "arn:aws:ecr:us-east-2:418399314813:repository/runpod/deployment";
+
+Deno.test("create_ecr_delegation, list_ecr_delegations and revoke_ecr_delegation round-trip", async () => {
+  await using h = await harness();
+  const created = dataOf<{ delegation_id: string; image: string }>(
+    await h.call("create_ecr_delegation", { resource: ECR_ARN, name: "prod" }),
+  );
+  assert.deepEqual(writes(h).map((r) => r.body), [{ resource: ECR_ARN, name: "prod" }]);
+  assert.equal(
+    created.image,
+    "418399314813.dkr.ecr.us-east-2.amazonaws.com/runpod/deployment:latest",
+  );
+  const listed = dataOf<{ delegations: { id: string; image: string; name: string }[] }>(
+    await h.call("list_ecr_delegations"),
+  );
+  assert.deepEqual(
+    listed.delegations.map((d) => [d.id, d.image, d.name]),
+    [[created.delegation_id, created.image, "prod"]],
+  );
+  dataOf(await h.call("revoke_ecr_delegation", { delegation_id: created.delegation_id }));
+  assert.equal(h.sim.state.delegations.size, 0);
+  const again = errorText(
+    await h.call("revoke_ecr_delegation", { delegation_id: created.delegation_id }),
+  );
+  assert.match(again, /it does not exist; list_ecr_delegations shows yours/);
+});
+
+Deno.test("create_ecr_delegation refuses what is not an ECR repository ARN before sending anything", async () => {
+  await using h = await harness();
+  for (
+    const resource of [
+      "418399314813.dkr.ecr.us-east-2.amazonaws.com/runpod/deployment",
+      "arn:aws:s3:::my-bucket",
+      "arn:aws:ecr:us-east-2:4183993:repository/runpod",
+      "arn:aws:ecr:us-east-2:418399314813:repository/Runpod",
+    ]
+  ) {
+    const text = errorText(await h.call("create_ecr_delegation", { resource }));
+    assert.match(text, /resource is not an ECR repository ARN; expected arn:aws:ecr:/, resource);
+  }
+  assert.deepEqual(h.sim.requests, []);
 });

@@ -106,7 +106,8 @@ export async function accountBurn(
   options: AccountBurnOptions = {},
 ): Promise<Burn> {
   const [pods, endpoints, volumes, reported] = await Promise.all([
-    runpod.listPods(signal),
+    // Cluster members bill like any pod but RunPod's default listing leaves them out.
+    runpod.listPods(signal, { includeClusterPods: true }),
     listEndpoints(runpod, signal),
     listNetworkVolumes(runpod, signal),
     options.reported !== undefined

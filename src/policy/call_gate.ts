@@ -24,6 +24,7 @@ import {
   type RequestAssessment,
   reserveTotal,
 } from "./guard.ts";
+import { protectRefusal, setsMarker } from "./protect.ts";
 import { matchWrite } from "./writes.ts";
 
 /** Asks the user through the client (MCP elicitation); resolves true only on an explicit yes. */
@@ -104,18 +105,23 @@ export function createCallGate(options: CallGateOptions): WriteGate {
         `Cannot run ${tool}: the server is in read-only mode (--read-only), so nothing that changes the RunPod account is allowed. Nothing was sent to RunPod`,
       );
     }
-    // Most writes need no reads at all: price only when a dry run, a cap or a confirmation can
-    // use the answer.
+    // Most writes need no reads at all: price only when a dry run, a cap, a confirmation or the
+    // protect check can use the answer.
     const provisional = provisionalKind(matched);
     const mayAsk = needsConfirmation(policy.confirm, provisional);
     const capped = hasCaps(policy) && provisional === "billable";
-    if (!guard.dryRun && !mayAsk && !capped) {
+    const marking = setsMarker(request);
+    const guarded = policy.protectExisting === true && (provisional !== "plain" || marking);
+    if (!guard.dryRun && !mayAsk && !capped && !guarded) {
       approved = request;
       return;
     }
     const catalog = priceCatalog(runpod, signal);
     const assessment = await assessRequest(matched, request, runpod, catalog, signal);
-    const refusal = await checkCaps(assessment, policy, runpod, catalog, signal);
+    const refusal = guarded && (assessment.kind !== "plain" || marking)
+      ? await protectRefusal(matched, request, assessment.action, runpod, signal) ??
+        await checkCaps(assessment, policy, runpod, catalog, signal)
+      : await checkCaps(assessment, policy, runpod, catalog, signal);
     const asks = needsConfirmation(policy.confirm, assessment.kind);
     const cost = costView(assessment);
     // A pod's name is the model's text and may hold a pasted secret.

@@ -11,20 +11,155 @@ import type { CpuType, GpuType, RunpodClient } from "../runpod/mod.ts";
 /** Hours in an average month (365 × 24 / 12), for turning monthly prices into hourly ones. */
 export const HOURS_PER_MONTH = 730;
 
-// List prices the server assumes, in USD per GB-month (RunPod's pricing page, late 2026). RunPod
-// publishes no price API for storage, so these are estimates; the bill is what RunPod charges.
-/** STANDARD tier, USD per GB-month, for the first {@linkcode STANDARD_TIER_GB} GB. */
-export const STANDARD_USD_PER_GB_MONTH = 0.07;
-/** STANDARD tier, USD per GB-month, for every GB above {@linkcode STANDARD_TIER_GB}. */
-export const STANDARD_ABOVE_TIER_USD_PER_GB_MONTH = 0.05;
-/** Where the cheaper STANDARD rate starts: 1 TB, counted as 1000 GB. */
-export const STANDARD_TIER_GB = 1000;
-/** HIGH_PERFORMANCE tier, USD per GB-month, at every size. */
-export const HIGH_PERFORMANCE_USD_PER_GB_MONTH = 0.14;
+/** A kind of storage RunPod bills by the GB-month. */
+export type StorageKind =
+  | "container_disk"
+  | "pod_volume"
+  | "pod_volume_stopped"
+  | "network_standard"
+  | "network_high_performance";
+
+/** One row of {@linkcode STORAGE_RATES}: a list price in USD per GB-month. */
+export interface StorageRate {
+  kind: StorageKind;
+  /** How tools name it, e.g. "pod volume (pod stopped)". */
+  label: string;
+  /** Its name in a rate list, e.g. "STANDARD". */
+  short: string;
+  usdPerGbMonth: number;
+  /** From this size on (GB), {@linkcode StorageRate.aboveTierUsdPerGbMonth} applies instead. */
+  tierGb?: number;
+  aboveTierUsdPerGbMonth?: number;
+}
 
 /**
- * Estimated monthly cost in USD of a network volume, from the list prices above. A tier this
- * server does not know is priced at the STANDARD rate.
+ * Every storage list price the server assumes, USD per GB-month (RunPod's pricing page, late
+ * 2026). RunPod publishes no price API for storage, so these are estimates; the bill is what RunPod
+ * charges. Every tool that prices or prints storage goes through {@linkcode storageCost}.
+ */
+export const STORAGE_RATES: readonly StorageRate[] = [
+  { kind: "container_disk", label: "container disk", short: "container disk", usdPerGbMonth: 0.10 },
+  {
+    kind: "pod_volume",
+    label: "pod volume (pod running)",
+    short: "pod volume",
+    usdPerGbMonth: 0.10,
+  },
+  {
+    kind: "pod_volume_stopped",
+    label: "pod volume (pod stopped)",
+    short: "stopped pod volume",
+    usdPerGbMonth: 0.20,
+  },
+  {
+    kind: "network_standard",
+    label: "STANDARD network volume",
+    short: "STANDARD",
+    usdPerGbMonth: 0.07,
+    tierGb: 1000,
+    aboveTierUsdPerGbMonth: 0.05,
+  },
+  {
+    kind: "network_high_performance",
+    label: "HIGH_PERFORMANCE network volume",
+    short: "HIGH_PERFORMANCE",
+    usdPerGbMonth: 0.14,
+  },
+];
+
+function rateOf(kind: StorageKind): StorageRate {
+  return STORAGE_RATES.find((r) => r.kind === kind)!;
+}
+
+/** STANDARD tier, USD per GB-month, for the first {@linkcode STANDARD_TIER_GB} GB. */
+export const STANDARD_USD_PER_GB_MONTH = rateOf("network_standard").usdPerGbMonth;
+/** STANDARD tier, USD per GB-month, for every GB above {@linkcode STANDARD_TIER_GB}. */
+export const STANDARD_ABOVE_TIER_USD_PER_GB_MONTH = rateOf("network_standard")
+  .aboveTierUsdPerGbMonth!;
+/** Where the cheaper STANDARD rate starts: 1 TB, counted as 1000 GB. */
+export const STANDARD_TIER_GB = rateOf("network_standard").tierGb!;
+/** HIGH_PERFORMANCE tier, USD per GB-month, at every size. */
+export const HIGH_PERFORMANCE_USD_PER_GB_MONTH = rateOf("network_high_performance").usdPerGbMonth;
+/** Container disk and pod volume while the pod runs. */
+export const POD_STORAGE_RUNNING_USD_PER_GB_MONTH = rateOf("pod_volume").usdPerGbMonth;
+/** Pod volume while the pod is stopped. */
+export const POD_VOLUME_STOPPED_USD_PER_GB_MONTH = rateOf("pod_volume_stopped").usdPerGbMonth;
+
+/** What {@linkcode storageCost} answers. */
+export interface StorageCost {
+  gb: number;
+  usdPerMonth: number;
+  /** `usdPerMonth` / {@linkcode HOURS_PER_MONTH}, to 1/100 cent. */
+  usdPerHour: number;
+  /** The one way tools print it, e.g. "100 GB pod volume (pod stopped): $20.00/month ($0.0274/h)". */
+  text: string;
+}
+
+/**
+ * The list-price cost of `gb` GB of one kind of storage, and the one line every tool prints for
+ * it. A network volume tier this server does not know is priced as STANDARD.
+ *
+ * @example
+ * ```ts
+ * storageCost("network_standard", 1500).usdPerMonth; // 1000 × 0.07 + 500 × 0.05 = 95
+ * ```
+ */
+export function storageCost(kind: StorageKind, gb: number): StorageCost {
+  const rate = rateOf(kind);
+  const tier = rate.tierGb ?? Infinity;
+  const cost = Math.min(gb, tier) * rate.usdPerGbMonth +
+    Math.max(0, gb - tier) * (rate.aboveTierUsdPerGbMonth ?? rate.usdPerGbMonth);
+  const usdPerMonth = Math.round(cost * 100) / 100;
+  const usdPerHour = round4(usdPerMonth / HOURS_PER_MONTH);
+  return {
+    gb,
+    usdPerMonth,
+    usdPerHour,
+    text: `${gb} GB ${rate.label}: $${usdPerMonth.toFixed(2)}/month ($${usdPerHour.toFixed(4)}/h)`,
+  };
+}
+
+/** The storage kind of a network volume tier (`STANDARD`, `HIGH_PERFORMANCE`). */
+export function networkStorageKind(type: string | undefined): StorageKind {
+  return type === "HIGH_PERFORMANCE" ? "network_high_performance" : "network_standard";
+}
+
+/** Rows of {@linkcode STORAGE_RATES} (default: all) in one line, for descriptions and notes. */
+export function storageRatesText(kinds?: readonly StorageKind[]): string {
+  return STORAGE_RATES.filter((r) => !kinds || kinds.includes(r.kind)).map((r) =>
+    `${r.short} $${r.usdPerGbMonth.toFixed(2)}${
+      r.tierGb !== undefined
+        ? ` ($${r.aboveTierUsdPerGbMonth!.toFixed(2)} above ${r.tierGb} GB)`
+        : ""
+    }`
+  ).join(", ") + " per GB-month";
+}
+
+/** What a pod's own storage costs: see {@linkcode podStorage}. */
+export interface PodStorage {
+  /** Container disk + pod volume while the pod runs, USD/hour. */
+  runningUsdPerHour: number;
+  /** The pod volume alone while the pod is stopped, USD/hour. */
+  stoppedUsdPerHour: number;
+  /** One {@linkcode StorageCost.text} per part that is not empty. */
+  lines: string[];
+}
+
+/** The storage of a pod with `containerDiskGb` of container disk and `volumeGb` of pod volume. */
+export function podStorage(containerDiskGb: number, volumeGb: number): PodStorage {
+  const disk = storageCost("container_disk", containerDiskGb);
+  const running = storageCost("pod_volume", volumeGb);
+  const stopped = storageCost("pod_volume_stopped", volumeGb);
+  const lines = [disk, running, stopped].filter((c) => c.gb > 0).map((c) => c.text);
+  return {
+    runningUsdPerHour: round4(disk.usdPerHour + running.usdPerHour),
+    stoppedUsdPerHour: stopped.usdPerHour,
+    lines,
+  };
+}
+
+/**
+ * Estimated monthly cost in USD of a network volume: {@linkcode storageCost} for its tier.
  *
  * @example
  * ```ts
@@ -32,19 +167,8 @@ export const HIGH_PERFORMANCE_USD_PER_GB_MONTH = 0.14;
  * ```
  */
 export function networkVolumeMonthlyCost(sizeGb: number, type: string): number {
-  const cost = type === "HIGH_PERFORMANCE"
-    ? sizeGb * HIGH_PERFORMANCE_USD_PER_GB_MONTH
-    : Math.min(sizeGb, STANDARD_TIER_GB) * STANDARD_USD_PER_GB_MONTH +
-      Math.max(0, sizeGb - STANDARD_TIER_GB) * STANDARD_ABOVE_TIER_USD_PER_GB_MONTH;
-  return Math.round(cost * 100) / 100;
+  return storageCost(networkStorageKind(type), sizeGb).usdPerMonth;
 }
-
-// Pod storage list prices the server assumes (RunPod's pricing page, late 2026), USD per
-// GB-month. RunPod has no price API for storage; the bill is what RunPod charges.
-/** Container disk and pod volume while the pod runs. */
-export const POD_STORAGE_RUNNING_USD_PER_GB_MONTH = 0.10;
-/** Pod volume while the pod is stopped. */
-export const POD_VOLUME_STOPPED_USD_PER_GB_MONTH = 0.20;
 
 /** The catalog reads one call needs, each made at most once and only when needed. */
 export interface PriceCatalog {

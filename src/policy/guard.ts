@@ -184,6 +184,8 @@ export async function assessRequest(
       return await assessEndpoint(matched, body, runpod, catalog, signal);
     case "network-volume":
       return await assessNetworkVolume(matched, body, runpod, signal);
+    case "cluster":
+      return await assessClusterCreate(body, catalog);
     case "unpriced":
       return { kind: "billable", action: describeWrite(matched) };
     case "none":
@@ -215,6 +217,31 @@ async function assessPodCreate(
     action: `create pod "${body.name}" with ${hw} on ${pricing.cloud} cloud`,
     ...(hourly !== undefined ? { hourly } : {}),
     ...(pricing.gpu ? { gpuTypeIds: [pricing.gpu.id], gpuCount: pricing.gpu.count } : {}),
+    ...(dcs ? { dataCenters: dcs } : {}),
+  };
+}
+
+/**
+ * A cluster is `podCount` identical pods on SECURE cloud, so it costs podCount × the price of one
+ * pod, and the GPU-count cap applies per pod, as for create_pod.
+ */
+async function assessClusterCreate(
+  body: Record<string, unknown>,
+  catalog: PriceCatalog,
+): Promise<RequestAssessment> {
+  const compute = obj(body.compute);
+  const gpu = { id: String(compute.gpuTypeId), count: Number(compute.gpuCountPerPod ?? 1) };
+  const pods = Number(compute.podCount ?? 0);
+  const perPod = await podHourlyPrice({ gpu, cloud: "SECURE" }, catalog);
+  const dcs = Array.isArray(body.dataCenterIds) && body.dataCenterIds.length > 0
+    ? body.dataCenterIds.map(String)
+    : undefined;
+  return {
+    kind: "billable",
+    action: `create Instant Cluster "${body.name}" with ${pods} pods × ${gpu.count}× ${gpu.id}`,
+    ...(perPod !== null ? { hourly: round4(perPod * pods) } : {}),
+    gpuTypeIds: [gpu.id],
+    gpuCount: gpu.count,
     ...(dcs ? { dataCenters: dcs } : {}),
   };
 }

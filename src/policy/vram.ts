@@ -193,3 +193,23 @@ export function estimateVram(options: VramOptions): VramEstimate {
 export function vramForGpus(totalGb: number, gpus: number): number {
   return round1(totalGb * (1 + MULTI_GPU_OVERHEAD_PER_EXTRA_GPU * (gpus - 1)));
 }
+
+/** Spare VRAM a pick must leave, as a share of what the model needs (see {@linkcode headroomNeeded}). */
+export const HEADROOM_FRACTION = 0.1;
+/** Spare VRAM a pick must leave at least, GB, whatever the model's size. */
+export const HEADROOM_MIN_GB = 2;
+
+/**
+ * The spare VRAM a pick must leave after `neededGb` (the estimate, with the multi-GPU allowance):
+ * max({@linkcode HEADROOM_FRACTION} × need, {@linkcode HEADROOM_MIN_GB}). The estimate leaves out
+ * the logits buffer and framework quirks, so a card filled to the last GB is too tight.
+ *
+ * @example
+ * ```ts
+ * headroomNeeded(17.1); // 2 (10% would be 1.7)
+ * headroomNeeded(42.4); // 4.2
+ * ```
+ */
+export function headroomNeeded(neededGb: number): number {
+  return round1(Math.max(neededGb * HEADROOM_FRACTION, HEADROOM_MIN_GB));
+}

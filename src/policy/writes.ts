@@ -28,6 +28,7 @@ export type WriteKind =
  * - `endpoint`: always-on workers and every worker busy, from the body merged with the current
  *   endpoint on an update;
  * - `network-volume`: monthly storage price of the size (grown size on an update);
+ * - `cluster`: pods × GPUs per pod × the GPU's SECURE catalog price, from the create body;
  * - `unpriced`: billable, but runpod-mcp has no price for it yet, so every cap that needs a price
  *   refuses it and the confirmation says the cost is unknown;
  * - `none`: no spend.
@@ -37,6 +38,7 @@ export type PriceRule =
   | "pod-start"
   | "endpoint"
   | "network-volume"
+  | "cluster"
   | "unpriced"
   | "none";
 
@@ -157,7 +159,7 @@ export const WRITE_RULES: readonly WriteRule[] = [
     kind: "destructive",
     price: "none",
     effect: "replace the account's whole SSH key list",
-    tools: [],
+    tools: ["add_ssh_key", "remove_ssh_key"],
   },
   {
     operation: "createCluster",
@@ -166,20 +168,21 @@ export const WRITE_RULES: readonly WriteRule[] = [
     method: "POST",
     path: "/v2/clusters",
     kind: "billable",
-    price: "unpriced",
+    price: "cluster",
     effect: "create an Instant Cluster (pods × GPUs, billed per hour)",
-    tools: [],
+    tools: ["create_cluster"],
   },
   {
     operation: "updateCluster",
-    action: "update Instant Cluster {id}",
+    action: "rename Instant Cluster {id}",
     api: "rest",
     method: "PATCH",
     path: "/v2/clusters/{id}",
-    kind: "billable",
-    price: "unpriced",
-    effect: "change an Instant Cluster (may add spend)",
-    tools: [],
+    // RunPod's PATCH only renames: compute shape and pods are fixed at create.
+    kind: "plain",
+    price: "none",
+    effect: "rename an Instant Cluster",
+    tools: ["update_cluster"],
   },
   {
     operation: "deleteCluster",
@@ -190,7 +193,7 @@ export const WRITE_RULES: readonly WriteRule[] = [
     kind: "destructive",
     price: "none",
     effect: "delete an Instant Cluster and its pods",
-    tools: [],
+    tools: ["delete_cluster"],
   },
   {
     operation: "createEndpoint",
@@ -323,7 +326,7 @@ export const WRITE_RULES: readonly WriteRule[] = [
     kind: "plain",
     price: "none",
     effect: "let RunPod pull from an AWS ECR repository",
-    tools: [],
+    tools: ["create_ecr_delegation"],
   },
   {
     operation: "revokeDelegation",
@@ -334,7 +337,45 @@ export const WRITE_RULES: readonly WriteRule[] = [
     kind: "destructive",
     price: "none",
     effect: "revoke an AWS ECR delegation",
-    tools: [],
+    tools: ["revoke_ecr_delegation"],
+  },
+  {
+    operation: "secretCreate",
+    action: "store a RunPod secret",
+    api: "graphql",
+    method: "POST",
+    path: "/graphql",
+    mutation: "secretCreate",
+    kind: "plain",
+    price: "none",
+    effect: "store a RunPod secret (its value comes from the server's environment)",
+    tools: ["create_secret"],
+  },
+  {
+    operation: "secretDelete",
+    action: "delete a RunPod secret",
+    api: "graphql",
+    method: "POST",
+    path: "/graphql",
+    mutation: "secretDelete",
+    kind: "destructive",
+    price: "none",
+    effect: "delete a RunPod secret; env values referring to it get no value",
+    tools: ["delete_secret"],
+  },
+  {
+    operation: "updateRegistryAuth",
+    action: "overwrite the login of a registry credential",
+    api: "graphql",
+    method: "POST",
+    path: "/graphql",
+    mutation: "updateRegistryAuth",
+    // The old login cannot be read back or restored, and every pull with this credential uses
+    // the new one: a mistyped password breaks them until someone has the old one again.
+    kind: "destructive",
+    price: "none",
+    effect: "overwrite a container registry credential's username and password",
+    tools: ["update_registry"],
   },
   {
     operation: "run",

@@ -16,15 +16,19 @@ export function quote(text: string): string {
   return JSON.stringify(text);
 }
 
+/** The model sizes `recommend_gpu` takes, in billions of parameters. */
+export const MODEL_PARAMS_B = { min: 0.1, max: 2000 } as const;
+
 /**
- * Reads a model size as billions of parameters: `7B`, `7`, `70b`, `1.5B`, `350M`, `8x7B`
+ * Reads `model_params_b` as billions of parameters, within {@linkcode MODEL_PARAMS_B}: a number
+ * (`7`, `1.5`) as `recommend_gpu` takes it, or how people write it: `7B`, `70b`, `350M`, `8x7B`
  * (mixture of experts, total), or a raw count such as `7000000000`.
  */
 export function parseModelSize(text: string): Parsed<number> {
   const cleaned = text.trim().replace(/[,_]/g, "").replace(/\s*(params?|parameters?)$/i, "");
-  const problem = `Cannot read model size ${
+  const problem = `Cannot read model_params_b ${
     quote(text)
-  }: give the parameter count, e.g. 7B, 13b, 70B or 350M`;
+  }: give billions of parameters from ${MODEL_PARAMS_B.min} to ${MODEL_PARAMS_B.max}, e.g. 7 (7B, 70b and 350M are read too)`;
   const moe = /^(\d+)\s*x\s*(\d+(?:\.\d+)?)\s*b$/i.exec(cleaned);
   let billions: number | undefined;
   if (moe) {
@@ -41,7 +45,9 @@ export function parseModelSize(text: string): Parsed<number> {
     // A bare number is billions ("7"), unless it is clearly a raw count ("7000000000").
     else billions = amount >= 1_000_000 ? amount / 1e9 : amount;
   }
-  if (!(billions > 0) || billions > 5000) return { ok: false, problem };
+  if (!(billions >= MODEL_PARAMS_B.min) || billions > MODEL_PARAMS_B.max) {
+    return { ok: false, problem };
+  }
   return { ok: true, value: billions };
 }
 
@@ -93,6 +99,37 @@ export function parseHours(text: string, label: string): Parsed<number> {
 
 /** What kind of GPU work a prompt is about, read from free text. */
 export type TaskKind = "inference" | "fine-tuning" | "training" | "diffusion" | "other";
+
+/** `recommend_gpu`'s workloads. */
+export const WORKLOADS = ["inference", "lora_finetune", "full_finetune", "training"] as const;
+
+/** One of {@linkcode WORKLOADS}. */
+export type Workload = typeof WORKLOADS[number];
+
+/**
+ * Reads `workload`: one of `recommend_gpu`'s values (`lora_finetune`) or free text
+ * (`LoRA fine-tune`, `SDXL images`). Gives the kind of work for sizing and the value for
+ * `recommend_gpu`.
+ */
+export function parseWorkload(text: string): { kind: TaskKind; workload: Workload } {
+  const exact = (WORKLOADS as readonly string[]).find((w) => w === text.trim().toLowerCase()) as
+    | Workload
+    | undefined;
+  const kind: TaskKind = exact === "lora_finetune"
+    ? "fine-tuning"
+    : exact === "full_finetune" || exact === "training"
+    ? "training"
+    : exact === "inference"
+    ? "inference"
+    : parseTaskKind(text);
+  const workload: Workload = exact ??
+    (kind === "fine-tuning"
+      ? "lora_finetune"
+      : kind === "training"
+      ? "full_finetune"
+      : "inference");
+  return { kind, workload };
+}
 
 /** Reads a task type: `inference`, `LoRA fine-tune`, `pretraining`, `SDXL images`, … */
 export function parseTaskKind(text: string): TaskKind {

@@ -6,7 +6,12 @@
  */
 
 import type { Logger } from "../log.ts";
-import { listEndpoints, listNetworkVolumes, type RunpodClient } from "../runpod/mod.ts";
+import {
+  type GpuType,
+  listEndpoints,
+  listNetworkVolumes,
+  type RunpodClient,
+} from "../runpod/mod.ts";
 
 /** At most this many suggestions per completion. */
 export const MAX_COMPLETIONS = 20;
@@ -40,6 +45,11 @@ export interface Completers {
   networkVolumeIds(prefix: string | undefined): Promise<string[]>;
   gpuTypes(prefix: string | undefined): Promise<string[]>;
   dataCenterIds(prefix: string | undefined): Promise<string[]>;
+  /**
+   * The GPU catalog rows, from the same short-lived cache, for checking a typed GPU name.
+   * Unlike the completions it throws when RunPod fails.
+   */
+  gpuCatalog(): Promise<GpuType[]>;
 }
 
 /**
@@ -65,6 +75,21 @@ export function filterByPrefix(candidates: readonly Candidate[], prefix: string)
 export function createCompleters(deps: CompleterDeps): Completers {
   const now = deps.now ?? Date.now;
   const cache = new Map<string, { at: number; candidates: Candidate[] }>();
+  let gpuRows: { at: number; rows: Promise<GpuType[]> } | undefined;
+
+  function gpuCatalog(): Promise<GpuType[]> {
+    if (!gpuRows || now() - gpuRows.at >= COMPLETION_CACHE_MS) {
+      const rows = deps.runpod.listGpuTypes({}, AbortSignal.timeout(COMPLETION_TIMEOUT_MS))
+        .then((all) => all.filter((g) => g.id !== "unknown"));
+      const entry = { at: now(), rows };
+      gpuRows = entry;
+      // A failure is not cached: the next request asks again.
+      rows.catch(() => {
+        if (gpuRows === entry) gpuRows = undefined;
+      });
+    }
+    return gpuRows.rows;
+  }
 
   function completer(
     kind: string,
@@ -114,11 +139,9 @@ export function createCompleters(deps: CompleterDeps): Completers {
           aliases: [v.name],
         })),
     ),
-    gpuTypes: completer("GPU types", async (signal) =>
-      (await catalog.listGpuTypes({}, signal))
-        .filter((g) => g.id !== "unknown")
-        // People type the short name ("RTX 4090"); typing the full id suggests the full id.
-        .map((g) => ({ value: g.name, aliases: [g.id], aliasIsValue: true }))),
+    gpuTypes: completer("GPU types", async () =>
+      // People type the short name ("RTX 4090"); typing the full id suggests the full id.
+      (await gpuCatalog()).map((g) => ({ value: g.name, aliases: [g.id], aliasIsValue: true }))),
     dataCenterIds: completer(
       "data centers",
       async (signal) =>
@@ -127,5 +150,6 @@ export function createCompleters(deps: CompleterDeps): Completers {
           aliases: [dc.name],
         })),
     ),
+    gpuCatalog,
   };
 }

@@ -9,19 +9,24 @@ import {
   estimateVramGb,
   formatModelSize,
   parseCount,
+  type Parsed,
   parseHours,
   parseModelSize,
-  parseTaskKind,
   parseUsd,
+  parseWorkload,
   quote,
   type TaskKind,
 } from "./_args.ts";
 import {
   CONFIRM_COSTS,
   given,
+  type Line,
+  notOffered,
   optionalArg,
   optionalCompletedArg,
+  type PromptArgs,
   type PromptSpec,
+  type RenderContext,
   renderPlan,
   requiredArg,
 } from "./_define.ts";
@@ -54,60 +59,60 @@ function sizing(kind: TaskKind, billions: number, batch = 1) {
   };
 }
 
-const NO_CREATE =
-  "This prompt only chooses; create nothing here. If the user wants to go ahead, follow the matching plan (train_pytorch_on_pod, deploy_inference_endpoint, run_diffusion_model).";
+const NO_CREATE: Line = {
+  text:
+    "This prompt only chooses; create nothing here. If the user wants to go ahead, follow the matching plan (train_pytorch_on_pod, deploy_inference_endpoint, run_diffusion_model).",
+  instead: "This prompt only chooses; create nothing here.",
+};
 
-/** `select_gpu`: which GPU fits a task, model size and budget. */
+/** Reads an optional argument with `parse`; an unreadable value becomes a problem. */
+function reader(args: PromptArgs, problems: string[]) {
+  return <T>(name: string, parse: (text: string) => Parsed<T>): T | undefined => {
+    const text = given(args, name);
+    if (!text) return undefined;
+    const parsed = parse(text);
+    if (parsed.ok) return parsed.value;
+    problems.push(parsed.problem);
+    return undefined;
+  };
+}
+
+/** `select_gpu`: which GPU fits a workload, model size and budget. */
 export const selectGpuPrompt: PromptSpec = {
   name: "select_gpu",
   title: "Choose a GPU for a task",
   description:
-    "Plan for choosing a RunPod GPU type for a task (inference, fine-tuning, training, diffusion), model size and batch size, with live prices and stock.",
+    "Plan for choosing a RunPod GPU type for a workload (inference, fine-tuning, training, diffusion), model size and batch size, with live prices and stock.",
+  requires: [["recommend_gpu", "list_gpu_types"]],
   args: (complete) => ({
-    task_type: requiredArg(
-      "What the GPU is for, e.g. inference, LoRA fine-tuning, training, SDXL image generation",
+    workload: requiredArg(
+      "What the GPU is for: inference, lora_finetune, full_finetune or training as recommend_gpu names them, or free text, e.g. LoRA fine-tuning or SDXL image generation",
     ),
     framework: optionalArg("Framework or engine, e.g. PyTorch, vLLM, JAX, ComfyUI"),
-    model_size: optionalArg("Model parameter count, e.g. 7B, 13b, 70B, 350M"),
-    batch_size: optionalArg("Batch size per step, e.g. 8"),
+    model_params_b: optionalArg("Model size in billions of parameters, e.g. 7 (or 7B, 350M)"),
+    batch_size: optionalArg("Sequences per step, 1 to 4096, e.g. 8"),
     max_price_per_hour: optionalArg("Most USD per GPU-hour the user will pay, e.g. 1.50"),
-    gpu_preference: optionalCompletedArg(
-      "A GPU the user would like, e.g. RTX 4090",
-      complete.gpuTypes,
-    ),
+    gpu_type: optionalCompletedArg("A GPU the user would like, e.g. RTX 4090", complete.gpuTypes),
   }),
-  render(args) {
-    const task = given(args, "task_type") ?? "GPU work";
-    const kind = parseTaskKind(task);
+  render(args, ctx) {
+    const task = given(args, "workload") ?? "GPU work";
+    const { kind, workload } = parseWorkload(task);
     const framework = given(args, "framework");
-    const preference = given(args, "gpu_preference");
+    const preference = given(args, "gpu_type");
     const problems: string[] = [];
-    const context: string[] = [];
-    let batch: number | undefined;
-    const batchText = given(args, "batch_size");
-    if (batchText) {
-      const parsed = parseCount(batchText, "batch size", 65536);
-      if (parsed.ok) batch = parsed.value;
-      else problems.push(parsed.problem);
-    }
-    let price: number | undefined;
-    const priceText = given(args, "max_price_per_hour");
-    if (priceText) {
-      const parsed = parseUsd(priceText, "max price per hour");
-      if (parsed.ok) price = parsed.value;
-      else problems.push(parsed.problem);
-    }
+    const context: Line[] = [];
+    const read = reader(args, problems);
+    const batch = read("batch_size", (t) => parseCount(t, "batch_size", 4096));
+    const price = read("max_price_per_hour", (t) => parseUsd(t, "max_price_per_hour"));
+    const billions = read("model_params_b", parseModelSize);
     let minVram = "min_vram_gb from the sizing";
     let gpuCount = "";
-    const sizeText = given(args, "model_size");
-    const size = sizeText ? parseModelSize(sizeText) : undefined;
-    if (size?.ok) {
-      const s = sizing(kind, size.value, batch);
+    if (billions !== undefined) {
+      const s = sizing(kind, billions, batch);
       context.push(s.text);
       minVram = `min_vram_gb=${s.perGpu}`;
       if (s.gpus > 1) gpuCount = `, gpu_count=${s.gpus}`;
     } else {
-      if (size) problems.push(size.problem);
       context.push(
         "The model size is not known: ask the user (or read it from the model's name) and size VRAM from it: about 2.2 bytes per parameter for inference, 3 for LoRA fine-tuning, 16 for full training with Adam.",
       );
@@ -115,31 +120,39 @@ export const selectGpuPrompt: PromptSpec = {
     const label = task.toLowerCase() === TASK_LABEL[kind] ? "" : ` (${TASK_LABEL[kind]})`;
     const goal = `Help the user choose a RunPod GPU for ${quote(task)}${label}` +
       (framework ? ` with ${quote(framework)}` : "") +
-      (sizeText ? `, model size ${quote(sizeText)}` : "") +
+      (billions !== undefined ? `, model size ${formatModelSize(billions)}` : "") +
       (batch ? `, batch size ${batch}` : "") +
       (price ? `, at most $${price} per GPU-hour` : "") +
       (preference ? `; the user would like ${quote(preference)}` : "") + ".";
+    const product = kind === "inference" ? "POD (SERVERLESS if the user wants an endpoint)" : "POD";
     return renderPlan({
       goal,
       problems,
       context,
       steps: [
-        "`recommend_gpu` with model_params_b, precision (e.g. bf16), workload (inference, a LoRA fine-tune or a full fine-tune, as its schema names them), batch_size and product; if this server does not offer it, go to step 2.",
+        `\`recommend_gpu\` with ${
+          billions !== undefined ? `model_params_b=${billions}` : "model_params_b"
+        }, precision=bf16 (int4 or int8 if the user quantises), workload=${workload}${
+          batch ? `, batch_size=${batch}` : ""
+        }${price ? `, max_price_per_hour=${price}` : ""}, product=${product}.`,
         `\`list_gpu_types\` with ${minVram}${gpuCount}, available_only=true${
           price ? `, max_price_per_hour=${price}` : ""
-        }, product=${
-          kind === "inference" ? "POD (SERVERLESS if the user wants an endpoint)" : "POD"
-        }. Rows come cheapest first.`,
+        }, product=${product}, to compare stock and prices. Rows come cheapest first.`,
         preference
           ? `Check that ${
             quote(preference)
-          } is in that list with enough VRAM; if not, say why and offer the closest rows.`
+          } is among those GPUs with enough VRAM; if not, say why and offer the closest ones.`
           : "Keep two or three candidates: the cheapest that fits, and one with more VRAM headroom.",
-        "`estimate_cost` with kind=pod, gpu_type, gpu_count and the hours the user expects, for each candidate.",
+        {
+          text:
+            "`estimate_cost` with kind=pod, gpu_type, gpu_count and the hours the user expects, for each candidate.",
+          instead:
+            "For each candidate, estimate the total: USD/hour per GPU × gpu_count × the hours the user expects.",
+        },
         "Show a short table (GPU, VRAM GB, USD/hour, stock, estimated total) and recommend one, saying why. COMMUNITY cloud is cheaper but less reliable than SECURE.",
       ],
       safety: [NO_CREATE, CONFIRM_COSTS],
-    });
+    }, ctx);
   },
 };
 
@@ -149,48 +162,44 @@ export const deployInferenceEndpointPrompt: PromptSpec = {
   title: "Deploy a model as a serverless endpoint",
   description:
     "Plan for serving a model on a RunPod serverless endpoint (vLLM by default): GPU choice, cost with min/max workers, creation, a test job and clean-up.",
+  requires: [["create_endpoint"]],
   args: (complete) => ({
     model: requiredArg("Model to serve, e.g. meta-llama/Llama-3.1-8B-Instruct"),
     engine: optionalArg("Serving engine or image, e.g. vLLM (default), TGI, myorg/worker:1.2"),
-    model_size: optionalArg("Model parameter count, e.g. 8B"),
+    model_params_b: optionalArg("Model size in billions of parameters, e.g. 8 (or 8B)"),
     gpu_type: optionalCompletedArg("Preferred GPU type, e.g. L40S", complete.gpuTypes),
-    max_workers: optionalArg("Most workers at once (default 2), e.g. 3"),
-    min_workers: optionalArg("Workers kept running even when idle (default 0), e.g. 1"),
+    workers_max: optionalArg("Most workers at once, 1 to 100 (default 2), e.g. 3"),
+    workers_min: optionalArg("Workers kept running even when idle, 0 to 100 (default 0), e.g. 1"),
   }),
-  render(args) {
+  render(args, ctx) {
     const model = given(args, "model") ?? "the model";
     const engine = given(args, "engine") ?? "vLLM";
     const vllm = /vllm/i.test(engine);
     const gpu = given(args, "gpu_type");
     const problems: string[] = [];
-    const context: string[] = [];
-    const count = (name: string, label: string, fallback: number, min: number) => {
-      const text = given(args, name);
-      if (!text) return fallback;
-      const parsed = text.trim() === "0" && min === 0
-        ? { ok: true as const, value: 0 }
-        : parseCount(text, label, 100);
-      if (parsed.ok) return parsed.value;
-      problems.push(parsed.problem);
-      return fallback;
-    };
-    const maxWorkers = count("max_workers", "max workers", 2, 1);
-    const minWorkers = Math.min(count("min_workers", "min workers", 0, 0), maxWorkers);
+    const context: Line[] = [];
+    const read = reader(args, problems);
+    const maxWorkers = read("workers_max", (t) => parseCount(t, "workers_max", 100)) ?? 2;
+    const minWorkers = Math.min(
+      read(
+        "workers_min",
+        (t) => t.trim() === "0" ? { ok: true, value: 0 } : parseCount(t, "workers_min", 100),
+      ) ?? 0,
+      maxWorkers,
+    );
     let minVram = "min_vram_gb from the model's size";
-    const sizeText = given(args, "model_size");
-    const size = sizeText ? parseModelSize(sizeText) : undefined;
-    if (size?.ok) {
-      const s = sizing("inference", size.value);
+    const billions = read("model_params_b", parseModelSize);
+    if (billions !== undefined) {
+      const s = sizing("inference", billions);
       context.push(s.text);
       minVram = `min_vram_gb=${s.perGpu}`;
-    } else if (size) {
-      problems.push(size.problem);
     }
     context.push(
       minWorkers > 0
         ? `workers_min=${minWorkers} keeps ${minWorkers} worker(s) billing around the clock, busy or not.`
         : "workers_min=0: nothing bills while idle, but the first request after idle waits for a cold start.",
     );
+    const image = vllm ? "RunPod's vLLM worker image (runpod/worker-v1-vllm)" : quote(engine);
     return renderPlan({
       goal: `Deploy ${quote(model)} with ${quote(engine)} as a RunPod serverless endpoint${
         gpu ? ` on ${quote(gpu)}` : ""
@@ -198,30 +207,57 @@ export const deployInferenceEndpointPrompt: PromptSpec = {
       problems,
       context,
       steps: [
-        vllm
-          ? '`list_templates` with source=official, name_contains="vllm": use RunPod\'s current vLLM worker template or image.'
-          : `\`list_templates\` with source=official to see if one fits; otherwise use the image ${
-            quote(engine)
-          }.`,
-        `\`list_gpu_types\` with product=SERVERLESS, ${minVram}, available_only=true${
-          gpu ? `; keep ${quote(gpu)} first if it fits` : ""
-        }. Pick one to three gpu_types, so the endpoint is not stuck when one pool runs out.`,
-        `\`estimate_cost\` with kind=endpoint, gpu_type, workers_min=${minWorkers}, workers_max=${maxWorkers}, hours=24: the idle cost and the cost with every worker busy.`,
+        {
+          text: vllm
+            ? '`list_templates` with source=official, name_contains="vllm": use RunPod\'s current vLLM worker template or image.'
+            : `\`list_templates\` with source=official to see if one fits; otherwise use the image ${
+              quote(engine)
+            }.`,
+          instead: `Use the image ${image}.`,
+        },
+        {
+          text: `\`list_gpu_types\` with product=SERVERLESS, ${minVram}, available_only=true${
+            gpu ? `; keep ${quote(gpu)} first if it fits` : ""
+          }. Pick one to three gpu_types, so the endpoint is not stuck when one pool runs out.`,
+          instead: `Pick one to three gpu_types (pools such as ADA_24, ${minVram}${
+            gpu ? `, ${quote(gpu)} first` : ""
+          }), so the endpoint is not stuck when one pool runs out.`,
+        },
+        {
+          text:
+            `\`estimate_cost\` with kind=endpoint, gpu_type, workers_min=${minWorkers}, workers_max=${maxWorkers}, hours=24: the idle cost and the cost with every worker busy.`,
+          instead:
+            `Work out the cost for 24 h from the pool's USD/hour: idle (workers_min=${minWorkers}) and with all ${maxWorkers} workers busy.`,
+        },
         "Tell the user both figures and get their agreement.",
         `\`create_endpoint\` with name, template_id or image, gpu_types, workers_min=${minWorkers}, workers_max=${maxWorkers}, idle_timeout_s=5, flashboot=FLASHBOOT, execution_timeout_s=600${
           vllm ? `, env {"MODEL_NAME": ${quote(model)}}` : ""
         }. A gated model needs the user's HF_TOKEN in env: ask for it, never echo it.`,
         "`get_endpoint_health` until a worker is ready (the first start downloads the model: minutes).",
-        '`run_job_sync` with a tiny input, e.g. {"prompt": "Hello", "sampling_params": {"max_tokens": 16}}; if it is still running, `get_job` or `stream_job`.',
+        {
+          text:
+            '`run_job_sync` with a tiny input, e.g. {"prompt": "Hello", "sampling_params": {"max_tokens": 16}}; if it is still running, `get_job` or `stream_job`.',
+          instead:
+            '`run_job_sync` with a tiny input, e.g. {"prompt": "Hello", "sampling_params": {"max_tokens": 16}}.',
+        },
         "Give the user the endpoint id and how to call it.",
       ],
       safety: [
         CONFIRM_COSTS,
-        "Use `update_endpoint` to change workers later, and `delete_endpoint` when it is no longer needed.",
+        "Use `update_endpoint` to change workers later.",
+        {
+          text: "`delete_endpoint` when it is no longer needed.",
+          instead: `Delete the endpoint when it is no longer needed: ${
+            notOffered("deleting endpoints")
+          }.`,
+        },
       ],
-    });
+    }, ctx);
   },
 };
+
+/** An image for PyTorch work when no template can be looked up. */
+const PYTORCH_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 
 /** `train_pytorch_on_pod`: a PyTorch training run on a pod, checkpoints on a network volume. */
 export const trainPytorchOnPodPrompt: PromptSpec = {
@@ -229,10 +265,11 @@ export const trainPytorchOnPodPrompt: PromptSpec = {
   title: "Train a PyTorch model on a pod",
   description:
     "Plan for a PyTorch training run on a GPU pod with a network volume for checkpoints: placement, cost, creation, monitoring and clean-up.",
+  requires: [["create_pod"]],
   args: (complete) => ({
     task: requiredArg("What to train, e.g. LoRA fine-tune of Llama 3.1 8B on my chat dataset"),
     gpu_type: optionalCompletedArg("GPU type, e.g. A100 SXM", complete.gpuTypes),
-    gpu_count: optionalArg("GPUs in the pod (default 1), e.g. 2"),
+    gpu_count: optionalArg("GPUs in the pod, 1 to 16 (default 1), e.g. 2"),
     network_volume_id: optionalCompletedArg(
       "Existing network volume for data and checkpoints, e.g. agv6w2qcg7",
       complete.networkVolumeIds,
@@ -241,66 +278,76 @@ export const trainPytorchOnPodPrompt: PromptSpec = {
       "Data center for the pod and a new volume, e.g. EU-RO-1",
       complete.dataCenterIds,
     ),
-    volume_size_gb: optionalArg("Size of a new network volume in GB (default 100), e.g. 200"),
-    hours: optionalArg("Expected run time, e.g. 12h or 2 days"),
+    size_gb: optionalArg("Size of a new network volume in GB, 1 to 4000 (default 100), e.g. 200"),
+    hours: optionalArg("Expected run time in hours, e.g. 12 (or 12h, 2 days)"),
   }),
-  render(args) {
+  render(args, ctx) {
     const task = given(args, "task") ?? "the training run";
     const gpu = given(args, "gpu_type");
     const volume = given(args, "network_volume_id");
     const dc = given(args, "data_center_id");
     const problems: string[] = [];
-    const read = <T>(
-      name: string,
-      parse: (t: string) => { ok: true; value: T } | {
-        ok: false;
-        problem: string;
-      },
-    ) => {
-      const text = given(args, name);
-      if (!text) return undefined;
-      const parsed = parse(text);
-      if (parsed.ok) return parsed.value;
-      problems.push(parsed.problem);
-      return undefined;
-    };
-    const gpuCount = read("gpu_count", (t) => parseCount(t, "GPU count", 16)) ?? 1;
-    const sizeGb = read("volume_size_gb", (t) => parseCount(t, "volume size in GB", 4000)) ?? 100;
-    const hours = read("hours", (t) => parseHours(t, "run time"));
+    const read = reader(args, problems);
+    const gpuCount = read("gpu_count", (t) => parseCount(t, "gpu_count", 16)) ?? 1;
+    const sizeGb = read("size_gb", (t) => parseCount(t, "size_gb", 4000)) ?? 100;
+    const hours = read("hours", (t) => parseHours(t, "hours"));
     const gpuArg = gpu ? `gpu_type=${quote(gpu)}` : "the chosen gpu_type";
     const dcText = dc ? quote(dc) : "the chosen data center";
+    const newVolume = `a new network volume of ${sizeGb} GB in ${dcText}`;
     return renderPlan({
       goal: `Run ${quote(task)} with PyTorch on a RunPod pod (${gpuCount} × ${
         gpu ? quote(gpu) : "a GPU to choose"
       }${hours ? `, about ${hours} h` : ""}), checkpoints on a network volume.`,
       problems,
-      context: gpu ? [] : [
-        "No GPU given: size it first (the select_gpu prompt, or `list_gpu_types` with min_vram_gb).",
-      ],
+      context: gpu ? [] : [{
+        text:
+          "No GPU given: size it first (the select_gpu prompt, or `list_gpu_types` with min_vram_gb).",
+        instead: "No GPU given: ask the user which GPU type to use and check it has the VRAM.",
+      }],
       steps: [
         volume
-          ? `\`get_network_volume\` with volume_id=${
-            quote(volume)
-          }: its data center is where the pod must run.${
-            given(args, "volume_size_gb")
-              ? ` If it is under ${sizeGb} GB, \`update_network_volume\` with size_gb=${sizeGb} (volumes only grow).`
-              : ""
-          }`
-          : "`list_network_volumes`: reuse a volume if one fits; otherwise plan a new one.",
+          ? {
+            text: `\`get_network_volume\` with volume_id=${
+              quote(volume)
+            }: its data center is where the pod must run.${
+              given(args, "size_gb")
+                ? ` If it is under ${sizeGb} GB, \`update_network_volume\` with size_gb=${sizeGb} (volumes only grow).`
+                : ""
+            }`,
+            instead: `Ask the user which data center network volume ${
+              quote(volume)
+            } is in: the pod must run there.`,
+          }
+          : {
+            text: "`list_network_volumes`: reuse a volume if one fits; otherwise plan a new one.",
+            instead:
+              `Ask the user whether a network volume exists to reuse; otherwise plan ${newVolume}.`,
+          },
         `\`list_data_centers\` with gpu_type, include_gpu_availability=true, network_volume_support=true: confirm ${dcText} has ${
           gpu ? quote(gpu) : "the GPU"
         } in stock${volume ? " (it must be the volume's)" : ""}.`,
-        '`list_templates` with source=official, name_contains="pytorch": pick a PyTorch template or image.',
-        `\`estimate_cost\` with kind=pod, ${gpuArg}, gpu_count=${gpuCount}, container_disk_gb=50, hours=${
-          hours ?? "the expected hours"
-        }${
-          volume ? "" : `; and kind=network_volume, volume_gb=${sizeGb} (billed monthly)`
-        }. Get the user's agreement.`,
-        volume
-          ? "Skip: the volume exists."
-          : `\`create_network_volume\` with name, size_gb=${sizeGb}, data_center_id=${
+        {
+          text:
+            '`list_templates` with source=official, name_contains="pytorch": pick a PyTorch template or image.',
+          instead: `Use the image ${quote(PYTORCH_IMAGE)} or one the user names.`,
+        },
+        {
+          text:
+            `\`estimate_cost\` with kind=pod, ${gpuArg}, gpu_count=${gpuCount}, container_disk_gb=50, hours=${
+              hours ?? "the expected hours"
+            }${
+              volume ? "" : `; and kind=network_volume, volume_gb=${sizeGb} (billed monthly)`
+            }. Get the user's agreement.`,
+          instead: `Work out the cost: USD/hour per GPU × ${gpuCount} × ${
+            hours ?? "the expected"
+          } hours${volume ? "" : ", plus the volume's monthly storage"}. Get the user's agreement.`,
+        },
+        volume ? "Skip: the volume exists." : {
+          text: `\`create_network_volume\` with name, size_gb=${sizeGb}, data_center_id=${
             dc ? quote(dc) : "that data center"
           }.`,
+          instead: `For ${newVolume}: ${notOffered("creating network volumes")}.`,
+        },
         `\`create_pod\` with name, template_id or image, ${gpuArg}, gpu_count=${gpuCount}, data_center_ids=[${dcText}], network_volume_id, volume_mount_path="/workspace", container_disk_gb=50, ports=["22/tcp"], start_ssh=true.`,
         "`wait_for_pod` with pod_id, then `get_pod` for the SSH command.",
         "Tell the user to save checkpoints under /workspace/checkpoints (the network volume) every epoch or N steps, and to resume from the latest one.",
@@ -308,10 +355,21 @@ export const trainPytorchOnPodPrompt: PromptSpec = {
       ],
       safety: [
         CONFIRM_COSTS,
-        "When training ends: confirm the last checkpoint is on /workspace, then `stop_pod` or `terminate_pod` with the user's agreement; a running pod bills every hour, idle or not.",
-        "The network volume keeps billing until `delete_network_volume`, which destroys its data: only with explicit consent.",
+        {
+          text:
+            "When training ends: confirm the last checkpoint is on /workspace, then `stop_pod` or `terminate_pod` with the user's agreement; a running pod bills every hour, idle or not.",
+          instead:
+            `When training ends: confirm the last checkpoint is on /workspace, then stop the pod; ${
+              notOffered("stopping pods")
+            }. A running pod bills every hour, idle or not.`,
+        },
+        {
+          text:
+            "The network volume keeps billing until `delete_network_volume`, which destroys its data: only with explicit consent.",
+          instead: "The network volume keeps billing until it is deleted, which destroys its data.",
+        },
       ],
-    });
+    }, ctx);
   },
 };
 
@@ -325,62 +383,99 @@ function diffusionVram(model: string): number {
   return 24;
 }
 
+/** Reads `mode`, falling back to the kind of deployment the server can create. */
+function diffusionMode(text: string | undefined, ctx: RenderContext, problems: string[]) {
+  let serverless = !ctx.offers("create_pod");
+  if (text) {
+    if (/serverless|endpoint|api/i.test(text)) serverless = true;
+    else if (/pod|ui|interactive|comfy/i.test(text)) serverless = false;
+    else {
+      problems.push(
+        `Cannot read mode ${quote(text)}: give pod (interactive UI) or serverless (API)`,
+      );
+    }
+  }
+  const tool = serverless ? "create_endpoint" : "create_pod";
+  if (!ctx.offers(tool)) {
+    problems.push(
+      `Mode ${serverless ? "serverless" : "pod"}: ${
+        notOffered(serverless ? "creating endpoints" : "creating pods")
+      }, or plan for ${serverless ? "a pod" : "a serverless endpoint"} instead`,
+    );
+    serverless = !serverless;
+  }
+  return serverless;
+}
+
 /** `run_diffusion_model`: an image model on a pod with a UI, or behind a serverless endpoint. */
 export const runDiffusionModelPrompt: PromptSpec = {
   name: "run_diffusion_model",
   title: "Run a diffusion (image) model",
   description:
     "Plan for running an image model (SDXL, FLUX, …) on a pod with a web UI such as ComfyUI, or as a serverless endpoint for an API.",
+  requires: [["create_pod", "create_endpoint"]],
   args: (complete) => ({
     model: requiredArg("Image model, e.g. SDXL, FLUX.1-dev, Stable Diffusion 1.5"),
     mode: optionalArg("pod (interactive UI, default) or serverless (API), e.g. pod"),
     gpu_type: optionalCompletedArg("Preferred GPU type, e.g. RTX 4090", complete.gpuTypes),
-    hours: optionalArg("How long the user expects to use it, e.g. 3h"),
+    hours: optionalArg("How long the user expects to use it in hours, e.g. 3 (or 3h)"),
   }),
-  render(args) {
+  render(args, ctx) {
     const model = given(args, "model") ?? "the model";
-    const modeText = given(args, "mode");
     const gpu = given(args, "gpu_type");
     const problems: string[] = [];
-    let serverless = false;
-    if (modeText) {
-      if (/serverless|endpoint|api/i.test(modeText)) serverless = true;
-      else if (!/pod|ui|interactive|comfy/i.test(modeText)) {
-        problems.push(
-          `Cannot read mode ${quote(modeText)}: give pod (interactive UI) or serverless (API)`,
-        );
-      }
-    }
-    let hours: number | undefined;
-    const hoursText = given(args, "hours");
-    if (hoursText) {
-      const parsed = parseHours(hoursText, "usage time");
-      if (parsed.ok) hours = parsed.value;
-      else problems.push(parsed.problem);
-    }
+    const serverless = diffusionMode(given(args, "mode"), ctx, problems);
+    const hours = reader(args, problems)("hours", (t) => parseHours(t, "hours"));
     const vram = diffusionVram(model);
-    const gpuPick = `\`list_gpu_types\` with min_vram_gb=${vram}, available_only=true${
-      serverless ? ", product=SERVERLESS" : ""
-    }${gpu ? `; prefer ${quote(gpu)} if it fits` : ""}.`;
-    const steps = serverless
+    const gpuPick: Line = {
+      text: `\`list_gpu_types\` with min_vram_gb=${vram}, available_only=true${
+        serverless ? ", product=SERVERLESS" : ""
+      }${gpu ? `; prefer ${quote(gpu)} if it fits` : ""}.`,
+      instead: `Pick a GPU with at least ${vram} GB${gpu ? `, ${quote(gpu)} if it fits` : ""}.`,
+    };
+    const steps: Line[] = serverless
       ? [
-        `\`list_templates\` with source=official (then verified) to find a worker for ${
-          quote(model)
-        } or ComfyUI.`,
+        {
+          text: `\`list_templates\` with source=official (then verified) to find a worker for ${
+            quote(model)
+          } or ComfyUI.`,
+          instead: `Ask the user for a worker image that serves ${quote(model)} or ComfyUI.`,
+        },
         gpuPick,
-        "`estimate_cost` with kind=endpoint, gpu_type, workers_min=0, workers_max=2, hours=24. Get the user's agreement.",
+        {
+          text:
+            "`estimate_cost` with kind=endpoint, gpu_type, workers_min=0, workers_max=2, hours=24. Get the user's agreement.",
+          instead:
+            "Work out the cost with both workers busy for 24 h from the GPU's USD/hour. Get the user's agreement.",
+        },
         "`create_endpoint` with name, template_id or image, gpu_types, workers_min=0, workers_max=2, flashboot=FLASHBOOT, execution_timeout_s=300.",
         "`get_endpoint_health` until a worker is ready.",
-        '`run_job` with a small input, e.g. {"prompt": "a red bicycle", "width": 1024, "height": 1024}, then `get_job` (or `stream_job`) for the image.',
+        {
+          text:
+            '`run_job` with a small input, e.g. {"prompt": "a red bicycle", "width": 1024, "height": 1024}, then `get_job` (or `stream_job`) for the image.',
+          instead:
+            '`run_job_sync` with a small input, e.g. {"prompt": "a red bicycle", "width": 1024, "height": 1024}.',
+        },
       ]
       : [
-        `\`list_templates\` with source=official, name_contains="comfy" (or verified/community) for a UI template that ships ${
-          quote(model)
-        } or can download it.`,
+        {
+          text:
+            `\`list_templates\` with source=official, name_contains="comfy" (or verified/community) for a UI template that ships ${
+              quote(model)
+            } or can download it.`,
+          instead: `Ask the user for a UI image (e.g. ComfyUI) that ships ${
+            quote(model)
+          } or can download it.`,
+        },
         gpuPick,
-        `\`estimate_cost\` with kind=pod, gpu_type, volume_gb=50, hours=${
-          hours ?? "the expected hours"
-        }. Get the user's agreement.`,
+        {
+          text: `\`estimate_cost\` with kind=pod, gpu_type, volume_gb=50, hours=${
+            hours ?? "the expected hours"
+          }. Get the user's agreement.`,
+          instead: `Work out the cost: the GPU's USD/hour × ${
+            hours ?? "the expected"
+          } hours. Get the user's agreement.`,
+        },
         '`create_pod` with name, template_id, gpu_type, volume_gb=50, ports from the template (e.g. ["8188/http"]).',
         "`wait_for_pod` with pod_id, until=PORTS_READY, then `get_pod` for the UI's proxy URL.",
         "`get_pod_logs` with pod_id if the UI does not come up (model download, out of memory).",
@@ -395,9 +490,17 @@ export const runDiffusionModelPrompt: PromptSpec = {
       safety: [
         CONFIRM_COSTS,
         serverless
-          ? "With workers_min=0 nothing bills while idle; `delete_endpoint` when it is no longer needed."
-          : "A pod bills every hour until stopped: `stop_pod` when the user pauses, `terminate_pod` (with agreement) when done.",
+          ? {
+            text:
+              "With workers_min=0 nothing bills while idle; `delete_endpoint` when it is no longer needed.",
+            instead: "With workers_min=0 nothing bills while idle.",
+          }
+          : {
+            text:
+              "A pod bills every hour until stopped: `stop_pod` when the user pauses, `terminate_pod` (with agreement) when done.",
+            instead: `A pod bills every hour until stopped: ${notOffered("stopping pods")}.`,
+          },
       ],
-    });
+    }, ctx);
   },
 };

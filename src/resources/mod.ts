@@ -216,7 +216,7 @@ export function registerResources(
     "runpod://pods",
     json(
       "Pods",
-      "Every pod: status, GPU, cost in USD/hour, uptime, ports and ssh command, with the total burn",
+      "Every pod: status, GPU, cost in USD/hour, ports and ssh command, with the total burn",
     ),
     (uri, extra) =>
       read(uri, async () => {
@@ -252,7 +252,7 @@ export function registerResources(
     }),
     json(
       "Pod",
-      "One pod in detail: status, allowed actions, cost in USD/hour, ports, ssh, image, mounts, env (secrets masked). Subscribe to be told when its status changes",
+      "One pod in detail: status, allowed actions, cost in USD/hour, uptime, ports, ssh, image, volume, env (secrets masked). Subscribe to be told when its status changes",
     ),
     (uri, variables, extra) =>
       read(uri, async () => {

@@ -492,11 +492,18 @@ export class RunpodClient {
     return body.dataCenters;
   }
 
-  /** Lists the account's pods (cluster members excluded, as RunPod does by default). */
-  async listPods(signal?: AbortSignal): Promise<Pod[]> {
+  /**
+   * Lists the account's pods. Instant Cluster members are left out, as RunPod does by default,
+   * unless `options.includeClusterPods` is true.
+   */
+  async listPods(
+    signal?: AbortSignal,
+    options: { includeClusterPods?: boolean } = {},
+  ): Promise<Pod[]> {
     const body = await this.rest({
       method: "GET",
       path: "/v2/pods",
+      ...(options.includeClusterPods ? { query: { includeClusterPods: true } } : {}),
       schema: ListPodsResponseSchema,
       signal,
     });

@@ -9,13 +9,7 @@ import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
 import { pathSegment } from "./path.ts";
 import { createOnce } from "./reconcile.ts";
-import { NoContentSchema, type OpenEnum } from "./schemas.ts";
-
-function openEnum<const Known extends string>(
-  _known: readonly Known[],
-): z.ZodType<OpenEnum<Known>> {
-  return z.string() as z.ZodType<OpenEnum<Known>>;
-}
+import { NoContentSchema, openEnum } from "./schemas.ts";
 
 /** Request-routing models (`EndpointType`); fixed when the endpoint is created. */
 export const ENDPOINT_TYPES = ["QUEUE", "LOAD_BALANCER"] as const;
@@ -149,6 +143,42 @@ export const ListEndpointWorkersResponseSchema = z.looseObject({
 });
 /** Body of `GET /v2/serverless/{id}/workers`. */
 export type ListEndpointWorkersResponse = z.infer<typeof ListEndpointWorkersResponseSchema>;
+
+/** Where a release came from (`ReleaseSource`). */
+export const RELEASE_SOURCES = ["GIT_BUILD", "MANUAL"] as const;
+
+/** One configuration version of an endpoint (`Release`), with what changed from the previous. */
+export const ReleaseSchema = z.looseObject({
+  id: z.string(),
+  version: z.number().nullable().optional(),
+  source: openEnum(RELEASE_SOURCES),
+  buildId: z.string().nullable().optional(),
+  createdByUserId: z.string().nullable().optional(),
+  /** Workers running this release now. */
+  workerCount: z.number(),
+  /** RFC 3339. */
+  createdAt: z.string(),
+  diff: z.array(z.looseObject({ field: z.string(), old: z.unknown(), new: z.unknown() })),
+});
+/** One release as RunPod reports it. */
+export type Release = z.infer<typeof ReleaseSchema>;
+
+/** How far the latest release has reached the workers (`RolloutSummary`). */
+export const RolloutSchema = z.looseObject({
+  inProgress: z.boolean(),
+  workersOnLatest: z.number(),
+  workersTotal: z.number(),
+  percentOnLatest: z.number(),
+});
+
+/** Body of `GET /v2/serverless/{id}/releases`; releases newest first. */
+export const ListEndpointReleasesResponseSchema = z.looseObject({
+  endpointVersion: z.number().nullable().optional(),
+  rollout: RolloutSchema,
+  releases: z.array(ReleaseSchema),
+});
+/** Body of `GET /v2/serverless/{id}/releases`. */
+export type ListEndpointReleasesResponse = z.infer<typeof ListEndpointReleasesResponseSchema>;
 
 /** `EndpointScaling` as sent. */
 export type ScalingBody =
@@ -299,6 +329,20 @@ export async function listEndpointWorkers(
     method: "GET",
     path: `${endpointPath(id)}/workers`,
     schema: ListEndpointWorkersResponseSchema,
+    signal,
+  });
+}
+
+/** Lists an endpoint's releases, newest first, and its rollout (`GET /v2/serverless/{id}/releases`). */
+export async function listEndpointReleases(
+  client: RunpodClient,
+  id: string,
+  signal?: AbortSignal,
+): Promise<ListEndpointReleasesResponse> {
+  return await client.rest({
+    method: "GET",
+    path: `${endpointPath(id)}/releases`,
+    schema: ListEndpointReleasesResponseSchema,
     signal,
   });
 }

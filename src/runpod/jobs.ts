@@ -39,6 +39,9 @@ export const TERMINAL_JOB_STATUSES: readonly string[] = [
   "TIMED_OUT",
 ];
 
+/** Statuses `/retry` accepts: the job ended without a result. */
+export const RETRYABLE_JOB_STATUSES: readonly string[] = ["FAILED", "TIMED_OUT"];
+
 /** True when `status` is final: COMPLETED, FAILED, CANCELLED or TIMED_OUT. */
 export function isTerminalJobStatus(status: string): boolean {
   return TERMINAL_JOB_STATUSES.includes(status);

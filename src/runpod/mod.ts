@@ -12,8 +12,10 @@
  * @module
  */
 
+export * from "./account.ts";
 export * from "./billing.ts";
 export * from "./client.ts";
+export * from "./clusters.ts";
 export * from "./endpoints.ts";
 export * from "./errors.ts";
 export * from "./jobs.ts";

@@ -15,7 +15,11 @@ import { z } from "zod";
 /** A string that is usually one of `Known`, but may be a value RunPod added later. */
 export type OpenEnum<Known extends string> = Known | (string & Record<never, never>);
 
-function openEnum<const Known extends string>(
+/**
+ * A schema for a string RunPod documents as an enum but may extend: any string parses, and the
+ * type still names the known values. The one home of open enums; `Known` is documentation.
+ */
+export function openEnum<const Known extends string>(
   _known: readonly Known[],
 ): z.ZodType<OpenEnum<Known>> {
   return z.string() as z.ZodType<OpenEnum<Known>>;

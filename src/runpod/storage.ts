@@ -1,6 +1,7 @@
 /**
- * Templates, network volumes and container-registry credentials on REST v2: zod schemas for
- * what RunPod returns and one function per operation over {@linkcode RunpodClient}.
+ * Templates, network volumes, container-registry credentials and AWS ECR delegations on REST v2
+ * (plus GraphQL `updateRegistryAuth`, which REST lacks): zod schemas for what RunPod returns and
+ * one function per operation over {@linkcode RunpodClient}.
  *
  * @module
  */
@@ -9,14 +10,8 @@ import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
 import { RunpodApiError } from "./errors.ts";
 import { pathSegment } from "./path.ts";
-import { NoContentSchema, type OpenEnum } from "./schemas.ts";
+import { NoContentSchema, openEnum } from "./schemas.ts";
 import { MASK } from "../secrets.ts";
-
-function openEnum<const Known extends string>(
-  _known: readonly Known[],
-): z.ZodType<OpenEnum<Known>> {
-  return z.string() as z.ZodType<OpenEnum<Known>>;
-}
 
 /** Template categories RunPod documents (`TemplateCategory`). */
 export const TEMPLATE_CATEGORIES = ["NVIDIA", "AMD", "CPU"] as const;
@@ -91,6 +86,46 @@ export type Registry = z.infer<typeof RegistrySchema>;
 
 /** Body of `GET /v2/registries`. */
 export const ListRegistriesResponseSchema = z.looseObject({ registries: z.array(RegistrySchema) });
+
+/** An AWS ECR delegation (`EcrDelegation`). */
+export const EcrDelegationSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().nullish(),
+  delegatorUserId: z.string(),
+  awsUser: z.string(),
+  repository: z.string(),
+  tag: z.string(),
+  awsRegion: z.string(),
+  dockerRegistryUri: z.string().optional(),
+  createdAt: z.string(),
+});
+/** An ECR delegation as RunPod reports it. */
+export type EcrDelegation = z.infer<typeof EcrDelegationSchema>;
+
+/** Body of `GET /v2/registries/delegations`. */
+export const ListDelegationsResponseSchema = z.looseObject({
+  delegations: z.array(EcrDelegationSchema),
+});
+
+/** `CreateDelegationRequest`: an ECR repository ARN and an optional name. */
+export interface CreateDelegationBody {
+  resource: string;
+  name?: string;
+}
+
+/** Input of GraphQL `updateRegistryAuth`; username and password are write-only. */
+export interface UpdateRegistryAuthBody {
+  id: string;
+  username: string;
+  password: string;
+}
+
+// The password travels in a variable whose name marks it secret (masked in dry runs and logs).
+const UPDATE_REGISTRY_AUTH =
+  `mutation UpdateRegistryAuth($id: String!, $username: String!, $password: String!) {
+  updateRegistryAuth(input: {id: $id, username: $username, password: $password}) { id name }
+}`;
+const UpdateRegistryAuthDataSchema = z.looseObject({ updateRegistryAuth: RegistrySchema });
 
 /** `CreateTemplateRequest` (only the fields runpod-mcp sends; never `mounts.network`). */
 export interface CreateTemplateBody {
@@ -327,8 +362,43 @@ export async function listRegistries(
   return body.registries;
 }
 
+/** Gets one registry credential, id and name only (`GET /v2/registries/{id}`). */
+export async function getRegistry(
+  client: RunpodClient,
+  id: string,
+  signal?: AbortSignal,
+): Promise<Registry> {
+  return await client.rest({
+    method: "GET",
+    path: `/v2/registries/${pathSegment(id, "registry id")}`,
+    schema: RegistrySchema,
+    signal,
+  });
+}
+
 function scrub(text: string, secret: string): string {
   return secret === "" ? text : text.split(secret).join(MASK);
+}
+
+/**
+ * The error with every occurrence of a write-only `secret` (a password, a secret's value) that
+ * RunPod may have quoted back replaced by {@linkcode MASK}; errors other than
+ * {@linkcode RunpodApiError} carry no response text and are returned as they are.
+ */
+export function scrubApiError(error: unknown, secret: string): unknown {
+  if (!(error instanceof RunpodApiError)) return error;
+  const clean = (text: string) => scrub(text, secret);
+  return new RunpodApiError({
+    status: error.status,
+    method: error.method,
+    path: error.path,
+    api: error.api,
+    ...(error.idempotent !== undefined ? { idempotent: error.idempotent } : {}),
+    errors: error.errors.map(clean),
+    ...(error.title !== undefined ? { title: clean(error.title) } : {}),
+    ...(error.detail !== undefined ? { detail: clean(error.detail) } : {}),
+    ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
+  });
 }
 
 /**
@@ -351,20 +421,7 @@ export async function createRegistry(
       signal,
     });
   } catch (error) {
-    if (error instanceof RunpodApiError) {
-      const clean = (text: string) => scrub(text, body.password);
-      throw new RunpodApiError({
-        status: error.status,
-        method: error.method,
-        path: error.path,
-        api: error.api,
-        errors: error.errors.map(clean),
-        ...(error.title !== undefined ? { title: clean(error.title) } : {}),
-        ...(error.detail !== undefined ? { detail: clean(error.detail) } : {}),
-        ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
-      });
-    }
-    throw error;
+    throw scrubApiError(error, body.password);
   }
 }
 
@@ -380,6 +437,75 @@ export async function deleteRegistry(
   await client.rest({
     method: "DELETE",
     path: `/v2/registries/${pathSegment(id, "registry id")}`,
+    schema: NoContentSchema,
+    signal,
+  });
+}
+
+/**
+ * Replaces a registry credential's username and password (GraphQL `updateRegistryAuth`; REST has
+ * no update). Never retried after a 5xx or network error, and the password is scrubbed from any
+ * error, as for {@linkcode createRegistry}.
+ */
+export async function updateRegistryAuth(
+  client: RunpodClient,
+  body: UpdateRegistryAuthBody,
+  signal?: AbortSignal,
+): Promise<Registry> {
+  try {
+    const data = await client.graphql(
+      UPDATE_REGISTRY_AUTH,
+      { id: body.id, username: body.username, password: body.password },
+      UpdateRegistryAuthDataSchema,
+      signal,
+    );
+    return data.updateRegistryAuth;
+  } catch (error) {
+    throw scrubApiError(error, body.password);
+  }
+}
+
+// --- AWS ECR delegations ---
+
+/** Lists the account's AWS ECR delegations (`GET /v2/registries/delegations`). */
+export async function listDelegations(
+  client: RunpodClient,
+  signal?: AbortSignal,
+): Promise<EcrDelegation[]> {
+  const body = await client.rest({
+    method: "GET",
+    path: "/v2/registries/delegations",
+    schema: ListDelegationsResponseSchema,
+    signal,
+  });
+  return body.delegations;
+}
+
+/** Lets RunPod pull from one ECR repository (`POST /v2/registries/delegations`); never retried. */
+export async function createDelegation(
+  client: RunpodClient,
+  body: CreateDelegationBody,
+  signal?: AbortSignal,
+): Promise<EcrDelegation> {
+  return await client.rest({
+    method: "POST",
+    path: "/v2/registries/delegations",
+    body,
+    schema: EcrDelegationSchema,
+    idempotent: false,
+    signal,
+  });
+}
+
+/** Revokes an ECR delegation (`DELETE /v2/registries/delegations/{id}`). */
+export async function revokeDelegation(
+  client: RunpodClient,
+  id: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await client.rest({
+    method: "DELETE",
+    path: `/v2/registries/delegations/${pathSegment(id, "delegation id")}`,
     schema: NoContentSchema,
     signal,
   });

@@ -1,7 +1,8 @@
 /**
- * Bounded reads of RunPod's log streams (server-sent events on REST v2).
+ * Bounded reads of RunPod's log streams (server-sent events on REST v2): pod logs and serverless
+ * worker logs, one reader for both.
  *
- * RunPod keeps a log stream open without sending anything while the pod is silent, so a read
+ * RunPod keeps a log stream open without sending anything while the pod or worker is silent, so a read
  * never waits for the end: it stops once no event came for `idleMs`, after `maxWaitMs` in all, or
  * after `maxBytes`, and always cancels the body so the connection closes.
  *
@@ -39,7 +40,7 @@ export interface LogRead {
   stoppedBy: LogReadStop;
 }
 
-/** Options for {@linkcode readPodLogs}. */
+/** Options for {@linkcode readPodLogs} and {@linkcode readWorkerLogs}. */
 export interface ReadPodLogsOptions {
   /** Lines of history to replay, 0–5000 (RunPod's default 100; 0 means live only). */
   tail?: number;
@@ -86,7 +87,40 @@ export async function readPodLogs(
   podId: string,
   options: ReadPodLogsOptions = {},
 ): Promise<LogRead> {
-  const path = `/v2/pods/${pathSegment(podId, "pod id")}/logs`;
+  return await readLogStream(client, `/v2/pods/${pathSegment(podId, "pod id")}/logs`, options);
+}
+
+/**
+ * Reads a serverless worker's recent log lines
+ * (`GET /v2/serverless/{id}/workers/{workerId}/logs`), bounded exactly like
+ * {@linkcode readPodLogs}.
+ *
+ * @example
+ * ```ts
+ * const read = await readWorkerLogs(client, "7yl8ixqrjcbrq2", "7yl8ixqrjcw000", { tail: 50 });
+ * ```
+ *
+ * @throws {RunpodApiError} RunPod refused (e.g. 404 for an unknown endpoint or worker).
+ * @throws {RunpodConnectionError} as for {@linkcode readPodLogs}.
+ */
+export async function readWorkerLogs(
+  client: RunpodClient,
+  endpointId: string,
+  workerId: string,
+  options: ReadPodLogsOptions = {},
+): Promise<LogRead> {
+  const path = `/v2/serverless/${pathSegment(endpointId, "endpoint id")}/workers/${
+    pathSegment(workerId, "worker id")
+  }/logs`;
+  return await readLogStream(client, path, options);
+}
+
+/** Opens the log stream at `path` and reads it within the bounds of `options`. */
+async function readLogStream(
+  client: RunpodClient,
+  path: string,
+  options: ReadPodLogsOptions,
+): Promise<LogRead> {
   for (let attempt = 1;; attempt++) {
     const response = await client.openEventStream({
       path,

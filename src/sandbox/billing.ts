@@ -209,6 +209,9 @@ function listBilling(ctx: Ctx): Response {
       a.podGpuAmount += e.gpuAmount;
       a.podCpuAmount += e.cpuAmount;
       a.podDiskAmount += e.diskAmount;
+    } else if (e.kind === "cluster") {
+      a.clusterGpuAmount += e.gpuAmount;
+      a.clusterDiskAmount += e.diskAmount;
     } else if (e.kind === "serverless") {
       a.serverlessGpuAmount += e.gpuAmount;
       a.serverlessCpuAmount += e.cpuAmount;
@@ -237,6 +240,50 @@ function listBilling(ctx: Ctx): Response {
       query: { startTime: iso(w.start), endTime: iso(w.end), bucketSize: w.size },
       recordCount: records.length,
       totals,
+    },
+  });
+}
+
+/** `GET /v2/billing/clusters`: GPU, disk and networking per cluster (clusters have no CPU part). */
+function clusterBilling(ctx: Ctx): Response {
+  const w = parseWindow(ctx);
+  if (w instanceof Response) return w;
+  const id = ctx.query.clusterId;
+  const entries = [...ctx.state.billing.values()].filter((e) =>
+    e.kind === "cluster" && (id === undefined || e.resourceId === id)
+  );
+  const totals = { totalAmount: 0, gpuAmount: 0, diskAmount: 0, networkingAmount: 0 };
+  const records = bucketsOf(entries, w).map((b) => {
+    totals.totalAmount += b.gpu + b.disk;
+    totals.gpuAmount += b.gpu;
+    totals.diskAmount += b.disk;
+    return {
+      startTime: iso(b.start),
+      endTime: iso(nextBucket(b.start, w.size)),
+      clusterId: b.id,
+      totalAmount: round(b.gpu + b.disk),
+      gpuAmount: round(b.gpu),
+      diskAmount: round(b.disk),
+      networkingAmount: 0,
+    };
+  });
+  return json({
+    records,
+    metadata: {
+      query: {
+        startTime: iso(w.start),
+        endTime: iso(w.end),
+        bucketSize: w.size,
+        clusterId: id ?? null,
+      },
+      recordCount: records.length,
+      uniqueClusterCount: new Set(records.map((r) => r.clusterId)).size,
+      totals: {
+        totalAmount: round(totals.totalAmount),
+        gpuAmount: round(totals.gpuAmount),
+        diskAmount: round(totals.diskAmount),
+        networkingAmount: 0,
+      },
     },
   });
 }
@@ -296,11 +343,6 @@ export const billingRoutes: readonly Route[] = [
   {
     method: "GET",
     path: "/v2/billing/clusters",
-    handler: emptyBilling("clusterId", "uniqueClusterCount", [
-      "totalAmount",
-      "gpuAmount",
-      "diskAmount",
-      "networkingAmount",
-    ]),
+    handler: clusterBilling,
   },
 ];

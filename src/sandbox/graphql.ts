@@ -1,6 +1,7 @@
 /**
- * The slice of RunPod's deprecated GraphQL API that REST v2 lacks: `myself` (balance and spend),
- * `gpuTypes` with `lowestPrice`, `dataCenters` and `cpuTypes`.
+ * The slice of RunPod's deprecated GraphQL API that REST v2 lacks: `myself` (balance, spend and
+ * secrets), `gpuTypes` with `lowestPrice`, `dataCenters` and `cpuTypes`; the mutations
+ * `secretCreate`, `secretDelete` and `updateRegistryAuth`.
  *
  * A small parser handles queries, variables, aliases and arguments (no fragments). Only the
  * requested fields are returned; unknown fields give an HTTP-200 `errors` response like the real
@@ -10,6 +11,8 @@
  */
 
 import { compareCuda, effectiveLevel, levelRank } from "./catalog.ts";
+import { iso } from "./http.ts";
+import type { IdSource } from "./ids.ts";
 import type { Availability, GpuTypeRecord, SimulatorState } from "./state.ts";
 
 /** A parsed field selection. */
@@ -389,6 +392,10 @@ export interface GraphqlContext {
   authenticated: boolean;
   /** Current hourly spend in USD. */
   spendPerHour: number;
+  /** Id source for created secrets. */
+  ids: IdSource;
+  /** Simulator clock ms. */
+  now: number;
 }
 
 function userNode(ctx: GraphqlContext): Node {
@@ -409,6 +416,14 @@ function userNode(ctx: GraphqlContext): Node {
     clientLifetimeSpend: round(state.user.lifetimeSpend),
     creditAlertThreshold: state.user.creditAlertThreshold,
     pubKey: state.sshKeys.join("\n"),
+    // Values are write-only: the node has no `value` field, so asking for one is a validation error.
+    secrets: [...state.secrets.values()].map((s) => ({
+      __typename: "Secret",
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      createdAt: iso(s.createdAt),
+    })),
     spendDetails: {
       __typename: "SpendDetails",
       localStoragePerHour: 0,
@@ -494,11 +509,67 @@ function queryRoot(ctx: GraphqlContext): Node {
   };
 }
 
-function mutationRoot(): Node {
+const SECRET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function inputOf(args: Record<string, unknown>): Record<string, unknown> {
+  const input = args.input;
+  return input && typeof input === "object" ? input as Record<string, unknown> : {};
+}
+
+function nonEmpty(input: Record<string, unknown>, key: string, type: string): string {
+  const value = input[key];
+  if (typeof value !== "string" || value === "") {
+    throw new FieldError(`${type}.${key} is required and must be a non-empty string`);
+  }
+  return value;
+}
+
+function secretCreate(ctx: GraphqlContext, args: Record<string, unknown>): Node {
+  const input = inputOf(args);
+  const name = nonEmpty(input, "name", "SecretCreateInput");
+  const value = nonEmpty(input, "value", "SecretCreateInput");
+  if (!SECRET_NAME.test(name)) {
+    throw new FieldError("Secret names are 1-128 letters, digits, '_', '-' or '.'");
+  }
+  if ([...ctx.state.secrets.values()].some((s) => s.name === name)) {
+    throw new FieldError(`A secret named ${name} already exists`);
+  }
+  const description = typeof input.description === "string" ? input.description : null;
+  const id = ctx.ids.cuid();
+  ctx.state.secrets.set(id, { id, name, value, description, createdAt: ctx.now });
+  return { __typename: "Secret", id, name, description, createdAt: iso(ctx.now) };
+}
+
+function secretDelete(ctx: GraphqlContext, args: Record<string, unknown>): null {
+  const id = typeof args.id === "string" ? args.id : "";
+  if (!ctx.state.secrets.delete(id)) throw new FieldError(`Secret ${id} not found`);
+  return null;
+}
+
+function updateRegistryAuth(ctx: GraphqlContext, args: Record<string, unknown>): Node {
+  const input = inputOf(args);
+  const id = nonEmpty(input, "id", "UpdateRegistryAuthInput");
+  const username = nonEmpty(input, "username", "UpdateRegistryAuthInput");
+  const password = nonEmpty(input, "password", "UpdateRegistryAuthInput");
+  const registry = ctx.state.registries.get(id);
+  if (!registry) throw new FieldError(`Registry auth ${id} not found`);
+  registry.username = username;
+  registry.password = password;
+  return { __typename: "RegistryAuth", id: registry.id, name: registry.name };
+}
+
+function mutationRoot(ctx: GraphqlContext): Node {
   const spot = () => {
     throw new FieldError("Spot pods are no longer offered.");
   };
-  return { __typename: "Mutation", podRentInterruptable: spot, podBidResume: spot };
+  return {
+    __typename: "Mutation",
+    podRentInterruptable: spot,
+    podBidResume: spot,
+    secretCreate: (args: Record<string, unknown>) => secretCreate(ctx, args),
+    secretDelete: (args: Record<string, unknown>) => secretDelete(ctx, args),
+    updateRegistryAuth: (args: Record<string, unknown>) => updateRegistryAuth(ctx, args),
+  };
 }
 
 /** Runs one GraphQL request body; returns the HTTP status and JSON body to send. */
@@ -531,7 +602,7 @@ export function executeGraphql(
   }
   const errors: GqlError[] = [];
   try {
-    const root = op.kind === "query" ? queryRoot(ctx) : mutationRoot();
+    const root = op.kind === "query" ? queryRoot(ctx) : mutationRoot(ctx);
     const data = project(root, op.selections, [], errors) as Record<string, unknown>;
     return { status: 200, body: errors.length > 0 ? { errors, data } : { data } };
   } catch (e) {

@@ -88,7 +88,8 @@ export function appendLog(pod: PodRecord, at: number, source: LogLine["source"],
   for (const fn of logListeners.get(pod) ?? []) fn(entry);
 }
 
-function closeLogStreams(pod: PodRecord): void {
+/** Ends every open log stream of a pod that is going away. */
+export function closeLogStreams(pod: PodRecord): void {
   for (const fn of logListeners.get(pod) ?? []) fn(null);
   logListeners.delete(pod);
 }
@@ -104,11 +105,15 @@ function accrue(state: SimulatorState, pod: PodRecord, until: number): void {
     const bucket = hourStart(from);
     const to = Math.min(until, bucket + 3_600_000);
     const amount = pod.costPerHour * (to - from) / 3_600_000;
-    const key = `pod|${pod.id}|${bucket}`;
+    // A cluster member bills to its cluster, as RunPod reports it under /v2/billing/clusters.
+    const [kind, resourceId] = pod.cluster
+      ? ["cluster", pod.cluster.id] as const
+      : ["pod", pod.id] as const;
+    const key = `${kind}|${resourceId}|${bucket}`;
     const entry = state.billing.get(key) ??
       {
-        kind: "pod",
-        resourceId: pod.id,
+        kind,
+        resourceId,
         hourStart: bucket,
         gpuAmount: 0,
         cpuAmount: 0,

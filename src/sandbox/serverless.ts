@@ -11,6 +11,9 @@ import type { Ctx, Route } from "./context.ts";
 import { iso, json, noContent, problem } from "./http.ts";
 import type { EndpointRecord, JobRecord, SimulatorState } from "./state.ts";
 import { arr, int, obj, type Schema, str, validate } from "./validate.ts";
+import { workerId, workerLogs } from "./worker_logs.ts";
+
+export { workerId };
 
 const CUDA = /^\d+\.\d+$/;
 
@@ -382,8 +385,12 @@ function updateEndpoint(ctx: Ctx): Response {
   if (b.name !== undefined) ep.name = b.name;
   patchContainer(ep, b);
   if (b.gpu && ep.gpu) {
-    if (b.gpu.pools) ep.gpu.pools = [...b.gpu.pools];
-    if (b.gpu.excludedTypes) ep.gpu.excludedTypes = [...b.gpu.excludedTypes];
+    // Pools and exclusions are one selection: new pools without exclusions clear them (spec).
+    if (b.gpu.pools) {
+      ep.gpu.pools = [...b.gpu.pools];
+      if (b.gpu.excludedTypes) ep.gpu.excludedTypes = [...b.gpu.excludedTypes];
+      else delete ep.gpu.excludedTypes;
+    }
     if (b.gpu.count !== undefined) ep.gpu.count = b.gpu.count;
     if (b.gpu.allowedCudaVersions) ep.gpu.allowedCudaVersions = [...b.gpu.allowedCudaVersions];
     if (b.gpu.minCudaVersion !== undefined) {
@@ -411,14 +418,33 @@ function updateEndpoint(ctx: Ctx): Response {
   if (b.timeout !== undefined) ep.timeout = b.timeout;
   if (b.flashboot !== undefined) ep.flashboot = b.flashboot;
   const after = endpointView(ep);
-  const diff = Object.keys(after)
-    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .map((field) => ({ field, old: before[field], new: after[field] }));
+  const diff = changedFields(before, after);
   if (diff.length > 0) {
     ep.version++;
     ep.releases.push({ id: ctx.ids.shortId(), version: ep.version, createdAt: ctx.now, diff });
   }
   return json(after);
+}
+
+type Diff = { field: string; old: unknown; new: unknown }[];
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Changed leaves as dotted paths (`workers.max`), as RunPod's release diffs name them. */
+function changedFields(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  prefix = "",
+) {
+  const diff: Diff = [];
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const [a, b] = [before[key], after[key]];
+    if (JSON.stringify(a) === JSON.stringify(b)) continue;
+    if (isPlainObject(a) && isPlainObject(b)) diff.push(...changedFields(a, b, `${prefix}${key}.`));
+    else diff.push({ field: `${prefix}${key}`, old: a ?? null, new: b ?? null });
+  }
+  return diff;
 }
 
 function deleteEndpoint(ctx: Ctx): Response {
@@ -434,11 +460,6 @@ function busyJobs(state: SimulatorState, ep: EndpointRecord): JobRecord[] {
   return [...state.jobs.values()].filter((j) =>
     j.endpointId === ep.id && j.status === "IN_PROGRESS"
   );
-}
-
-/** Worker ids are stable per endpoint and slot. */
-export function workerId(ep: EndpointRecord, slot: number): string {
-  return `${ep.id.slice(0, 10)}w${slot.toString(36).padStart(3, "0")}`;
 }
 
 function listWorkers(ctx: Ctx): Response {
@@ -509,7 +530,7 @@ function listReleases(ctx: Ctx): Response {
   });
 }
 
-/** Routes for `/v2/serverless*` (worker log streams stay 501). */
+/** Routes for `/v2/serverless*`. */
 export const serverlessRoutes: readonly Route[] = [
   {
     method: "GET",
@@ -529,4 +550,5 @@ export const serverlessRoutes: readonly Route[] = [
   { method: "DELETE", path: "/v2/serverless/:id", handler: deleteEndpoint },
   { method: "GET", path: "/v2/serverless/:id/workers", handler: listWorkers },
   { method: "GET", path: "/v2/serverless/:id/releases", handler: listReleases },
+  { method: "GET", path: "/v2/serverless/:id/workers/:workerId/logs", handler: workerLogs },
 ];

@@ -9,8 +9,10 @@
 
 import { billingRoutes } from "./billing.ts";
 import { catalogRoutes, seedCatalog } from "./catalog.ts";
+import { clusterRoutes } from "./clusters.ts";
 import { type ClockOptions, SimClock } from "./clock.ts";
 import { type Ctx, matchRoute, type Route, type SimSettings } from "./context.ts";
+import { delegationRoutes } from "./delegations.ts";
 import { type Fault, FaultQueue } from "./faults.ts";
 import { executeGraphql } from "./graphql.ts";
 import {
@@ -102,18 +104,7 @@ const NOT_IMPLEMENTED = "not implemented in the simulator yet";
 
 // Operations the spec defines that the simulator does not model yet: routed so that 404/405
 // stay accurate, answered with 501.
-const STUB_ROUTES: readonly [string, string][] = [
-  ["GET", "/v2/clusters"],
-  ["POST", "/v2/clusters"],
-  ["GET", "/v2/clusters/:id"],
-  ["PATCH", "/v2/clusters/:id"],
-  ["DELETE", "/v2/clusters/:id"],
-  ["GET", "/v2/clusters/:id/pods"],
-  ["GET", "/v2/serverless/:id/workers/:workerId/logs"],
-  ["GET", "/v2/registries/delegations"],
-  ["POST", "/v2/registries/delegations"],
-  ["DELETE", "/v2/registries/delegations/:id"],
-];
+const STUB_ROUTES: readonly [string, string][] = [];
 
 const stub = ([method, path]: [string, string]): Route => ({
   method,
@@ -198,6 +189,7 @@ export class RunpodSimulator {
     };
     this.state = {
       pods: new Map(),
+      clusters: new Map(),
       gpuTypes: new Map(),
       cpuTypes: new Map(),
       dataCenters: new Map(),
@@ -206,6 +198,8 @@ export class RunpodSimulator {
       templates: new Map(),
       networkVolumes: new Map(),
       registries: new Map(),
+      delegations: new Map(),
+      secrets: new Map(),
       jobs: new Map(),
       sshKeys: [],
       user: {
@@ -229,8 +223,10 @@ export class RunpodSimulator {
       ...podRoutes(realTime),
       ...catalogRoutes,
       ...billingRoutes,
+      ...clusterRoutes,
       ...serverlessRoutes,
       ...resourceRoutes,
+      ...delegationRoutes,
       ...STUB_ROUTES.map(stub),
     ];
     this.#jobRoutes = [...jobRoutes];
@@ -536,6 +532,8 @@ export class RunpodSimulator {
     const result = executeGraphql({
       state: this.state,
       authenticated: hasCredential,
+      ids: this.#ids,
+      now: ctx.now,
       spendPerHour: podSpendPerHour(this.state) + endpointSpendPerHour(this.state),
     }, ctx.body);
     return json(result.body, result.status);

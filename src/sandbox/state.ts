@@ -110,7 +110,21 @@ export interface PodRecord extends ContainerFields {
   /** Template the pod was created from (the wire `template` field stays null, as observed). */
   templateId?: string;
   /** Set for Instant Cluster members; such pods are hidden from the default list. */
-  cluster?: { id: string; rank: number | null };
+  cluster?: { id: string; rank: number | null; role?: ClusterRole; ip?: string };
+}
+
+/** A cluster member's role (`PodClusterRole`); SLURM and RAY clusters only. */
+export type ClusterRole = "SLURM_CONTROLLER" | "SLURM_COMPUTE" | "RAY_HEAD" | "RAY_WORKER";
+
+/** An Instant Cluster; its member pods live in `pods` with a `cluster` field. */
+export interface ClusterRecord {
+  id: string;
+  name: string;
+  type: "APPLICATION" | "TRAINING" | "SLURM" | "RAY";
+  compute: { gpuTypeId: string; gpuCountPerPod: number; podCount: number };
+  dataCenterId: string;
+  network: { cidr: string; vxlanId: number; vxlanPort: number };
+  createdAt: number;
 }
 
 /** A template the account owns, or a public one (`owned: false`). */
@@ -145,6 +159,26 @@ export interface RegistryRecord {
   name: string;
   username: string;
   password: string;
+}
+
+/** An AWS ECR delegation: RunPod may pull from one ECR repository. */
+export interface DelegationRecord {
+  id: string;
+  name: string | null;
+  awsUser: string;
+  repository: string;
+  tag: string;
+  awsRegion: string;
+  createdAt: number;
+}
+
+/** A RunPod secret (GraphQL only); the value is write-only. */
+export interface SecretRecord {
+  id: string;
+  name: string;
+  value: string;
+  description: string | null;
+  createdAt: number;
 }
 
 /** A serverless endpoint (wire shape fields plus bookkeeping). */
@@ -234,7 +268,8 @@ export interface WebhookDelivery {
 
 /** One hour of accrued spend for one resource. */
 export interface BillingEntry {
-  kind: "pod" | "serverless" | "network-volume";
+  /** Cluster members bill to their cluster (`resourceId` is the cluster id). */
+  kind: "pod" | "serverless" | "network-volume" | "cluster";
   resourceId: string;
   /** Start of the hour (clock ms). */
   hourStart: number;
@@ -259,6 +294,7 @@ export interface UserRecord {
 /** Everything the simulator knows; mutate freely in tests. */
 export interface SimulatorState {
   pods: Map<string, PodRecord>;
+  clusters: Map<string, ClusterRecord>;
   gpuTypes: Map<string, GpuTypeRecord>;
   cpuTypes: Map<string, CpuTypeRecord>;
   dataCenters: Map<string, DataCenterRecord>;
@@ -268,6 +304,8 @@ export interface SimulatorState {
   templates: Map<string, TemplateRecord>;
   networkVolumes: Map<string, NetworkVolumeRecord>;
   registries: Map<string, RegistryRecord>;
+  delegations: Map<string, DelegationRecord>;
+  secrets: Map<string, SecretRecord>;
   jobs: Map<string, JobRecord>;
   sshKeys: string[];
   user: UserRecord;

@@ -5,8 +5,10 @@
  * @module
  */
 
+import { isResourceId } from "./_id_check.ts";
+import { MANAGED_ENV, MANAGED_VALUE, withMarker } from "../policy/protect.ts";
 import { z } from "zod";
-import { RunpodApiError } from "../runpod/mod.ts";
+import { listSecrets, RunpodApiError, type RunpodClient } from "../runpod/mod.ts";
 import { findPlaceholders, MASK } from "../secrets.ts";
 import { ToolInputError } from "./_define.ts";
 
@@ -93,8 +95,15 @@ export const dockerArgsArg = z.string().max(
 export const mountPathArg = z.string().regex(/^\/[^\s]*$/, "use an absolute path, e.g. /workspace")
   .max(LIMITS.MOUNT_PATH_CHARS, tooLong("volume_mount_path", LIMITS.MOUNT_PATH_CHARS));
 
-/** What a RunPod id (pod, endpoint, template, volume, registry) may contain. */
-export const RESOURCE_ID = /^[A-Za-z0-9_-]+$/;
+export { RESOURCE_ID } from "./_id_check.ts";
+
+/** An optional id argument of another resource, checked like {@linkcode idArg}; describe at use. */
+export function idString(what: string) {
+  return z.string().trim().min(1).refine(
+    isResourceId,
+    `a ${what} has only letters, digits, - and _ (at most 64)`,
+  );
+}
 
 /** A data center id such as `US-KS-2` or `EUR-IS-1`. */
 export const DATA_CENTER_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
@@ -104,10 +113,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A RunPod id argument, validated locally so a malformed id never reaches RunPod. */
 export function idArg(what: string, example: string) {
-  return z.string().trim().min(1).max(64).regex(
-    RESOURCE_ID,
-    `a ${what} has only letters, digits, - and _`,
-  ).describe(`${what[0]!.toUpperCase()}${what.slice(1)}, e.g. ${example}`);
+  // A refinement, not `.max().regex()`: the check is the same, but it stays out of the JSON
+  // Schema, where a pattern repeated on every id argument would cost tools/list ~2 KB.
+  return idString(what).describe(`${what[0]!.toUpperCase()}${what.slice(1)}, e.g. ${example}`);
 }
 
 /** Exposed ports as `port/protocol`; describe at the use site. */
@@ -155,15 +163,62 @@ export const envArg = z.record(
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+/** What the env checks need to look up the account's secret names. */
+export interface EnvCheckContext {
+  runpod: RunpodClient;
+  signal: AbortSignal;
+}
+
+// RunPod replaces `{{ RUNPOD_SECRET_<name> }}` in an env value with the secret's value at start.
+const SECRET_REFERENCE = /\{\{\s*RUNPOD_SECRET_([^\s{}]+)\s*\}\}/g;
+
+/** The distinct secret names that env values refer to with `{{ RUNPOD_SECRET_<name> }}`. */
+export function secretReferences(env: Record<string, string>): string[] {
+  const names = new Set<string>();
+  for (const value of Object.values(env)) {
+    for (const match of value.matchAll(SECRET_REFERENCE)) names.add(match[1]!);
+  }
+  return [...names];
+}
+
 /**
- * Refuses env placeholders on a create: a new resource has no stored value to keep, so a
- * `[masked]` copied from get_pod/get_template/get_endpoint would become the literal value.
+ * Refuses env values that refer to a RunPod secret the account does not have, naming the ones it
+ * has; RunPod would otherwise start the container with the reference text as the value. The
+ * secret list is read only when some value holds a reference.
  */
-export function checkNewEnv(env: Record<string, string> | undefined, action: string): void {
+export async function checkSecretReferences(
+  env: Record<string, string>,
+  action: string,
+  ctx: EnvCheckContext,
+): Promise<void> {
+  const wanted = secretReferences(env);
+  if (wanted.length === 0) return;
+  const known = (await listSecrets(ctx.runpod, ctx.signal)).map((s) => s.name);
+  const unknown = wanted.filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  throw new ToolInputError(
+    `Cannot ${action}: env refers to ${
+      unknown.map((name) => `{{ RUNPOD_SECRET_${name} }}`).join(", ")
+    }, but the account has no secret named ${unknown.join(", ")} (${
+      known.length > 0 ? `it has ${known.join(", ")}` : "it has none"
+    }). Fix the name, or create the secret with create_secret first. Nothing was sent to RunPod`,
+  );
+}
+
+/**
+ * Checks the env of a create: refuses placeholders (a new resource has no stored value to keep,
+ * so a `[masked]` copied from get_pod/get_template/get_endpoint would become the literal value)
+ * and references to unknown secrets ({@linkcode checkSecretReferences}).
+ */
+export async function checkNewEnv(
+  env: Record<string, string> | undefined,
+  action: string,
+  ctx: EnvCheckContext,
+): Promise<void> {
   if (!env) return;
   const { whole, partial } = findPlaceholders(env);
   const keys = [...whole, ...partial];
-  if (keys.length === 0) return;
+  if (keys.length === 0) return await checkSecretReferences(env, action, ctx);
   throw new ToolInputError(
     `Cannot ${action}: env ${keys.join(", ")} ${
       keys.length === 1 ? "is" : "are"
@@ -184,12 +239,14 @@ export interface SafeEnv {
  * ({@linkcode MASK}, as get_pod shows a secret) keeps the value stored now for that key, read with
  * `current()` only when needed; a placeholder for a key that has no stored value, or a value that
  * merely contains a placeholder or asterisks (`hf_****wxyz`), is refused. The result never
- * contains a placeholder.
+ * contains a placeholder. References to unknown secrets are refused too
+ * ({@linkcode checkSecretReferences}).
  */
 export async function resolveEnvWrite(
   env: Record<string, string>,
   action: string,
   current: () => Promise<Record<string, string> | null | undefined>,
+  ctx: EnvCheckContext,
 ): Promise<SafeEnv> {
   const { whole, partial } = findPlaceholders(env);
   if (partial.length > 0) {
@@ -199,8 +256,16 @@ export async function resolveEnvWrite(
       } a half-hidden value (a ${MASK} placeholder or asterisks inside), which cannot be restored. Give the whole real value, or exactly "${MASK}" to keep the stored one`,
     );
   }
-  if (whole.length === 0) return { env, kept: [] };
-  const stored = (await current()) ?? {};
+  await checkSecretReferences(env, action, ctx);
+  let read: Promise<Record<string, string>> | undefined;
+  const storedEnv = () => (read ??= current().then((e) => e ?? {}));
+  // A replacement that leaves out runpod-mcp's marker keeps it where it was (--protect-existing).
+  const marked = async (out: Record<string, string>) =>
+    out[MANAGED_ENV] === undefined && (await storedEnv())[MANAGED_ENV] === MANAGED_VALUE
+      ? withMarker(out)
+      : out;
+  if (whole.length === 0) return { env: await marked(env), kept: [] };
+  const stored = await storedEnv();
   const missing = whole.filter((key) => !Object.hasOwn(stored, key));
   if (missing.length > 0) {
     throw new ToolInputError(
@@ -221,7 +286,7 @@ export async function resolveEnvWrite(
   }
   const out = { ...env };
   for (const key of whole) out[key] = stored[key]!;
-  return { env: out, kept: whole };
+  return { env: await marked(out), kept: whole };
 }
 
 /** The sentence a summary adds when placeholders kept stored values, or "". */

@@ -25,30 +25,22 @@ import { errorToToolResult } from "./errors.ts";
 
 /** Arguments every tool that changes RunPod state takes, handled by the guard, not the tool. */
 export const GUARD_ARG_SHAPE = {
-  dry_run: z.boolean().optional().describe(
-    "Only show the exact RunPod request and its cost estimate; send nothing, e.g. true",
-  ),
-  confirmation_token: z.string().max(200).optional().describe(
-    "Token from an earlier 'Confirmation needed' answer, after the user agreed, e.g. 1764000000.Ab3…",
-  ),
+  dry_run: z.boolean().optional().describe("Show request and cost, send nothing, e.g. true"),
+  // The length bound is checked, not advertised: it means nothing to a client and would repeat on
+  // every write tool in tools/list.
+  confirmation_token: z.string().refine((t) => t.length <= 200, "at most 200 characters")
+    .optional().describe(
+      "guard.token, once the user agreed, e.g. 1764000000.Ab3…",
+    ),
 };
 
-// Kept flat and undescribed where the name says it: it is part of every write tool's schema.
-const GuardOutcomeSchema = z.object({
+// Only what a program branches on is declared: whether it is a dry run or a confirmation, and
+// the token. The rest of GuardOutcome (action, cost, expiry, the dry run's request and verdict,
+// the arguments a token approves, next_step) comes along as further properties and in the text.
+// It is part of every write tool's schema, so every declared field costs bytes in tools/list.
+const GuardOutcomeSchema = z.looseObject({
   status: z.enum(["dry_run", "confirmation_required"]),
-  action: z.string(),
-  kind: z.enum(["billable", "destructive", "plain"]),
-  cost: z.string(),
-  usd_per_hour: z.number().optional(),
-  usd_per_hour_max: z.number().optional(),
-  usd_per_month: z.number().optional(),
-  verdict: z.string().optional(),
-  request: z.record(z.string(), z.unknown()).optional(),
   token: z.string().optional(),
-  expires_at: z.string().optional(),
-  approves: z.record(z.string(), z.unknown()).optional(),
-  previous_token: z.enum(["malformed", "expired", "used", "mismatch"]).optional(),
-  next_step: z.string(),
 });
 
 /** Loose lower-case letters and digits, so `dryRun`, `dry-run` and `DRY_RUN` compare equal. */

@@ -74,3 +74,34 @@ export function resolveGpuType(gpus: readonly GpuType[], input: string): GpuType
     }. list_gpu_types shows them all`,
   );
 }
+
+/** What a GPU identifier names: one GPU type, or a serverless pool and its member types. */
+export type GpuIdentifier =
+  | { kind: "type"; gpu: GpuType }
+  | { kind: "pool"; pool: string; members: GpuType[] };
+
+/**
+ * Resolves anything `list_gpu_types` or `recommend_gpu` hands out as a GPU: a type id, a display
+ * name, or a serverless pool id (`AMPERE_24`, any case). Otherwise as {@linkcode resolveGpuType}.
+ */
+export function resolveGpuIdentifier(gpus: readonly GpuType[], input: string): GpuIdentifier {
+  const pool = input.trim().toUpperCase();
+  const members = gpus.filter((g) => g.pool !== null && g.pool.toUpperCase() === pool);
+  const named = gpus.some((g) => g.id === input || g.name === input);
+  if (members.length > 0 && !named) return { kind: "pool", pool: members[0]!.pool!, members };
+  return { kind: "type", gpu: resolveGpuType(gpus, input) };
+}
+
+/** Images built for NVIDIA's CUDA: PyTorch/vLLM/TGI CUDA builds, unless they say ROCm. */
+const CUDA_IMAGE = /cuda|nvidia|pytorch|vllm|text-generation-inference|tensorflow|\btgi\b/i;
+
+/**
+ * A warning when a CUDA image is put on an AMD GPU, where it cannot use the GPU; undefined
+ * otherwise. An image that names ROCm is taken as built for AMD.
+ */
+export function cudaOnAmdWarning(gpu: GpuType, image: string | undefined): string | undefined {
+  if (gpu.manufacturer !== "AMD" || !image || /rocm/i.test(image) || !CUDA_IMAGE.test(image)) {
+    return undefined;
+  }
+  return `Warning: ${gpu.name} is an AMD GPU and ${image} looks like a CUDA image; CUDA code will not see the GPU. Use a ROCm build (e.g. rocm/pytorch, rocm/vllm) or an NVIDIA GPU.`;
+}

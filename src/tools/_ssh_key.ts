@@ -64,3 +64,37 @@ export function validateSshPublicKey(value: string): string {
   if (text.length > 16_384) fail("it is too long for a public key");
   return text;
 }
+
+/** One authorized_keys line, split; `data` is the base64 key blob. */
+export interface AuthorizedKey {
+  type: string;
+  data: string;
+  comment: string;
+}
+
+/**
+ * Splits an authorized_keys line (`<type> <base64> [comment]`, options before the type allowed),
+ * or undefined when it holds no recognisable key.
+ */
+export function parseAuthorizedKey(line: string): AuthorizedKey | undefined {
+  const text = line.trim();
+  const words = [...text.matchAll(/\S+/g)];
+  const at = words.findIndex((w) => KEY_TYPES.has(w[0]));
+  const data = at >= 0 ? words[at + 1] : undefined;
+  if (at < 0 || !data || !/^[A-Za-z0-9+/]+={0,3}$/.test(data[0])) return undefined;
+  // The comment is kept as written, inner spacing and all.
+  const comment = text.slice(data.index! + data[0].length).replace(/^\s+/, "");
+  return { type: words[at]![0], data: data[0], comment };
+}
+
+/** True when two lines hold the same key, whatever their comments and options. */
+export function sameKey(a: AuthorizedKey, b: AuthorizedKey): boolean {
+  return a.type === b.type && a.data === b.data;
+}
+
+/** The key's OpenSSH SHA256 fingerprint, e.g. `SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU`. */
+export async function sshFingerprint(key: AuthorizedKey): Promise<string> {
+  const blob = Uint8Array.from(atob(key.data), (c) => c.charCodeAt(0));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", blob));
+  return `SHA256:${btoa(String.fromCharCode(...digest)).replace(/=+$/, "")}`;
+}

@@ -6,15 +6,18 @@
  */
 
 import { z } from "zod";
+import { capRefusals } from "../policy/_caps.ts";
 import { round4 } from "../policy/estimate.ts";
+import { hasCaps, type PolicyOptions } from "../policy/guard.ts";
 import {
   estimateVram,
+  headroomNeeded,
   MULTI_GPU_OVERHEAD_PER_EXTRA_GPU,
   type VramEstimate,
   vramForGpus,
 } from "../policy/vram.ts";
 import type { GpuType } from "../runpod/mod.ts";
-import { defineTool, READ_ONLY } from "./_define.ts";
+import { defineTool, READ_ONLY, type ToolContext } from "./_define.ts";
 
 const AVAILABILITY = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
 type Availability = typeof AVAILABILITY[number];
@@ -33,22 +36,24 @@ const optionShape = {
   total_vram_gb: z.number(),
   headroom_gb: z.number().describe("VRAM left after the estimate (with the multi-GPU allowance)"),
   usd_per_hour: z.number().describe("gpu_count × the per-GPU price"),
-  availability: z.enum(AVAILABILITY).describe("Catalog stock now, checked for one GPU"),
-  pool: z.string().optional().describe(
-    "Serverless pool (SERVERLESS only); VRAM is its smallest GPU, price its dearest",
+  // A string on the wire: the model reads the value, and the enum would cost bytes on every list.
+  availability: z.string().describe("Catalog stock now, checked for one GPU: NONE … HIGH"),
+  data_center_ids: z.array(z.string()).optional().describe(
+    "With --allowed-data-centers: pass these as data_center_ids",
   ),
 };
 
-type Option = z.output<z.ZodObject<typeof optionShape>>;
+/** An option as the code carries it; `availability` is a string on the wire (see optionShape). */
+type Option = z.output<z.ZodObject<typeof optionShape>> & { availability: Availability };
 
-const estimateShape = {
-  weights_gb: z.number(),
-  kv_cache_or_activations_gb: z.number(),
-  optimizer_gb: z.number(),
-  overhead_gb: z.number(),
-  total_gb: z.number().describe("VRAM needed on one GPU"),
-  assumptions: z.string(),
+const excludedShape = {
+  gpu_type: z.string(),
+  gpu_count: z.number(),
+  usd_per_hour: z.number(),
+  reason: z.string(),
 };
+
+type Excluded = z.output<z.ZodObject<typeof excludedShape>>;
 
 const money = (usd: number) => `$${usd.toFixed(2)}/h`;
 
@@ -69,6 +74,27 @@ interface Offer {
   maxCount: number;
   availability: Availability;
   pool?: string;
+  /** Every GPU type it may run on (a pool: each member). */
+  gpuTypeIds: string[];
+  manufacturer: string;
+  /** Data centers listing it, with stock (a pool: its best-stocked member there). */
+  dataCenters: { id: string; availability: Availability }[];
+}
+
+const levelOf = (text: string | undefined): Availability =>
+  (AVAILABILITY as readonly string[]).includes(text ?? "") ? text as Availability : "NONE";
+
+const better = (a: Availability, b: Availability) =>
+  AVAILABILITY.indexOf(a) >= AVAILABILITY.indexOf(b) ? a : b;
+
+function dcsOf(g: GpuType): Offer["dataCenters"] {
+  return (g.dataCenters ?? []).map((d) => ({ id: d.id, availability: levelOf(d.availability) }));
+}
+
+function mergeDcs(a: Offer["dataCenters"], b: Offer["dataCenters"]): Offer["dataCenters"] {
+  const out = new Map(a.map((d) => [d.id, d.availability]));
+  for (const d of b) out.set(d.id, better(out.get(d.id) ?? "NONE", d.availability));
+  return [...out].map(([id, availability]) => ({ id, availability }));
 }
 
 /** Pods: each secure-cloud GPU type. Serverless: each pool, as create_endpoint deploys to pools. */
@@ -83,6 +109,9 @@ function offersFor(gpus: readonly GpuType[], product: "POD" | "SERVERLESS"): Off
         price: g.price.secure,
         maxCount: g.maxCount.secure,
         availability: availabilityOf(g),
+        gpuTypeIds: [g.id],
+        manufacturer: g.manufacturer,
+        dataCenters: dcsOf(g),
       }));
   }
   const pools = new Map<string, Offer>();
@@ -99,9 +128,15 @@ function offersFor(gpus: readonly GpuType[], product: "POD" | "SERVERLESS"): Off
         maxCount: SERVERLESS_MAX_GPUS_PER_WORKER,
         availability: availabilityOf(g),
         pool: g.pool,
+        gpuTypeIds: [g.id],
+        manufacturer: g.manufacturer,
+        dataCenters: dcsOf(g),
       });
       continue;
     }
+    seen.gpuTypeIds.push(g.id);
+    seen.dataCenters = mergeDcs(seen.dataCenters, dcsOf(g));
+    if (g.manufacturer !== seen.manufacturer) seen.manufacturer = "mixed";
     seen.name = `${seen.name} / ${g.name}`;
     seen.memory = Math.min(seen.memory, g.memory);
     seen.price = Math.max(seen.price, price);
@@ -124,29 +159,122 @@ function optionFor(offer: Offer, count: number, totalGb: number): Option {
     usd_per_hour: round4(offer.price * count),
     availability: offer.availability,
   };
-  if (offer.pool) option.pool = offer.pool;
   return option;
 }
 
-/** Fitting options and, per offer, its largest configuration (for "nothing fits"). */
+/** An option that fits with headroom, and the offer it came from. */
+interface Fit {
+  option: Option;
+  offer: Offer;
+}
+
+/**
+ * Per offer: the smallest power-of-two count that fits with the headroom rule
+ * ({@linkcode headroomNeeded}); else, when some count fits only without it, a "too tight"
+ * exclusion; else its largest configuration (for "nothing fits").
+ */
 function candidates(
   offers: readonly Offer[],
   totalGb: number,
-): { fits: Option[]; largest: Option[] } {
-  const fits: Option[] = [];
+): { fits: Fit[]; tight: Excluded[]; largest: Option[] } {
+  const fits: Fit[] = [];
+  const tight: Excluded[] = [];
   const largest: Option[] = [];
   for (const offer of offers) {
     let fit: Option | undefined;
+    let squeezed: Option | undefined;
     let most = 1;
     // Powers of two only: tensor parallelism splits attention heads, a power of two in most models.
     for (let n = 1; n <= offer.maxCount && !fit; n *= 2) {
       most = n;
-      if (offer.memory * n >= vramForGpus(totalGb, n)) fit = optionFor(offer, n, totalGb);
+      const need = vramForGpus(totalGb, n);
+      if (offer.memory * n >= need + headroomNeeded(need)) fit = optionFor(offer, n, totalGb);
+      else if (offer.memory * n >= need) squeezed ??= optionFor(offer, n, totalGb);
     }
-    if (fit) fits.push(fit);
-    else largest.push(optionFor(offer, most, totalGb));
+    if (squeezed) {
+      const need = vramForGpus(totalGb, squeezed.gpu_count);
+      tight.push(excludedOf(
+        squeezed,
+        `too tight: ${squeezed.headroom_gb} GB spare, the headroom rule asks ≥ ${
+          headroomNeeded(need)
+        } GB (max(10%, 2 GB))`,
+      ));
+    }
+    if (fit) fits.push({ option: fit, offer });
+    else if (!squeezed) largest.push(optionFor(offer, most, totalGb));
   }
-  return { fits, largest };
+  return { fits, tight, largest };
+}
+
+function excludedOf(o: Option, reason: string): Excluded {
+  return { gpu_type: o.gpu_type, gpu_count: o.gpu_count, usd_per_hour: o.usd_per_hour, reason };
+}
+
+/** AMD is left out: the advisor assumes CUDA builds (PyTorch, vLLM), which do not run on ROCm. */
+const AMD_REASON =
+  "AMD GPU: CUDA builds of PyTorch/vLLM do not run on it (ROCm images only), so it is not proposed";
+
+/**
+ * Places each fit within `--allowed-data-centers` (allowed ones listing it, stock taken there)
+ * and asks the guard's own caps about it; returns the fits it would let through, and the rest
+ * with the guard's reason.
+ */
+async function withinPolicy(
+  fits: readonly Fit[],
+  policy: PolicyOptions,
+  ctx: ToolContext,
+  gpus: readonly GpuType[],
+  product: "POD" | "SERVERLESS",
+): Promise<{ allowed: Option[]; refused: Excluded[] }> {
+  if (!hasCaps(policy)) return { allowed: fits.map((f) => f.option), refused: [] };
+  const refused: Excluded[] = [];
+  const placed: Option[] = [];
+  const allowedDcs = policy.allowedDataCenters;
+  for (const { option, offer } of fits) {
+    if (!allowedDcs) {
+      placed.push(option);
+      continue;
+    }
+    const dcs = offer.dataCenters.filter((d) => allowedDcs.includes(d.id));
+    if (dcs.length === 0) {
+      refused.push(excludedOf(
+        option,
+        `refused by the server's policy: not offered in the allowed data centers (${
+          allowedDcs.join(", ")
+        }; --allowed-data-centers)`,
+      ));
+      continue;
+    }
+    const inStock = dcs.filter((d) => d.availability !== "NONE");
+    placed.push({
+      ...option,
+      availability: dcs.map((d) => d.availability).reduce(better, "NONE" as Availability),
+      data_center_ids: (inStock.length > 0 ? inStock : dcs).map((d) => d.id),
+    });
+  }
+  const offerOf = new Map(fits.map((f) => [f.option.gpu_type, f.offer]));
+  const reasons = await capRefusals(
+    placed.map((o) => ({
+      action: product === "POD"
+        ? `create a pod with ${o.gpu_count}× ${o.gpu_type}`
+        : `create an endpoint on pool ${o.gpu_type}`,
+      hourly: o.usd_per_hour,
+      gpuTypeIds: offerOf.get(o.gpu_type)?.gpuTypeIds ?? [o.gpu_type],
+      gpuCount: o.gpu_count,
+      ...(o.data_center_ids ? { dataCenters: o.data_center_ids } : {}),
+    })),
+    policy,
+    ctx.runpod,
+    gpus,
+    ctx.signal,
+  );
+  const allowed: Option[] = [];
+  placed.forEach((o, i) => {
+    const reason = reasons[i];
+    if (reason === undefined) allowed.push(o);
+    else refused.push(excludedOf(o, `refused by the server's policy: ${reason}`));
+  });
+  return { allowed, refused };
 }
 
 /** In stock first, then cheapest, then fewer GPUs. */
@@ -156,24 +284,27 @@ function byRank(a: Option, b: Option): number {
     a.gpu_type.localeCompare(b.gpu_type);
 }
 
+const byCost = (a: Excluded, b: Excluded) =>
+  a.usd_per_hour - b.usd_per_hour || a.gpu_type.localeCompare(b.gpu_type);
+
 const byPrice = (a: Option, b: Option) =>
   a.usd_per_hour - b.usd_per_hour || a.gpu_count - b.gpu_count ||
   a.gpu_type.localeCompare(b.gpu_type);
 
-function label(o: Option): string {
-  return o.pool
-    ? `${o.gpu_count}× GPU from pool ${o.pool} (${o.name}; ${o.total_vram_gb} GB)`
+function labelOf(o: Option, product: "POD" | "SERVERLESS"): string {
+  return product === "SERVERLESS"
+    ? `${o.gpu_count}× GPU from pool ${o.gpu_type} (${o.name}; ${o.total_vram_gb} GB)`
     : `${o.gpu_count}× ${o.name} (${o.total_vram_gb} GB)`;
 }
 
-function breakdown(e: VramEstimate, workload: string): string {
+function parts(e: VramEstimate, workload: string): string {
   const parts = [
     `${e.weightsGb} GB weights`,
     `${e.kvCacheOrActivationsGb} GB ${workload === "inference" ? "KV cache" : "activations"}`,
   ];
   if (e.optimizerGb > 0) parts.push(`${e.optimizerGb} GB optimizer state`);
   parts.push(`${e.overheadGb} GB overhead`);
-  return `${e.totalGb} GB = ${parts.join(" + ")}`;
+  return parts.join(" + ");
 }
 
 /** Ways to need less memory, given what was asked and where the memory goes. */
@@ -195,42 +326,41 @@ function remedies(
 /** `recommend_gpu`: VRAM estimate + ranked catalog options. */
 export const recommendGpu = defineTool({
   name: "recommend_gpu",
-  title: "Recommend a GPU for a model",
+  title: "Recommend a GPU",
   description:
-    "Sizes a model's VRAM and ranks RunPod GPUs (1 or N per pod/worker) that fit, in stock first, then by USD/hour. Estimate (GB) = params × bytes/precision + KV cache (inference) or activations (training) + gradients and Adam state (16 B/param full fine-tune; LoRA adapters only) + 10% + 1 GB; N GPUs assume tensor/FSDP sharding, +5% each extra. Rough sizing: see docs/gpu-advisor.md. Then create_pod (gpu_type, gpu_count) or create_endpoint (pool).",
+    "Sizes a model's VRAM (GB); ranks NVIDIA GPUs (1 or N) that fit with headroom ≥ max(10%, 2 GB), in stock first, then USD/hour, within server caps; says what it excluded. Then create_pod or create_endpoint.",
   toolset: "catalog",
   annotations: READ_ONLY,
   input: {
     model_params_b: z.number().min(0.1).max(2000).describe(
-      "Model size in billions of parameters, e.g. 7 for a 7B model",
+      "Billions of parameters, e.g. 7",
     ),
     precision: z.enum(["fp32", "bf16", "fp16", "fp8", "int8", "int4"]).describe(
-      "Precision of the weights; int4 with lora_finetune means QLoRA, e.g. bf16",
+      "int4 + lora_finetune = QLoRA, e.g. bf16",
     ),
     workload: z.enum(["inference", "lora_finetune", "full_finetune", "training"]).describe(
-      "What the GPU does with the model, e.g. inference",
+      "Use of the model, e.g. inference",
     ),
     context_tokens: z.number().int().min(1).max(1_048_576).default(4096).describe(
-      "Tokens per sequence (prompt + output, or training sequence length), e.g. 4096",
+      "Tokens per sequence, e.g. 4096",
     ),
     batch_size: z.number().int().min(1).max(4096).default(1).describe(
-      "Sequences processed at once, e.g. 1",
+      "Sequences at once, e.g. 1",
     ),
     product: z.enum(["POD", "SERVERLESS"]).default("POD").describe(
-      "POD (secure-cloud pod prices) or SERVERLESS (worker prices, pooled GPUs only), e.g. POD",
+      "Pods or serverless pools, e.g. POD",
     ),
     max_price_per_hour: z.number().positive().max(10_000).optional().describe(
-      "Only options at or below this total USD/hour, e.g. 2.5",
+      "Max total USD/hour, e.g. 2.5",
     ),
   },
   output: {
-    estimate: z.object(estimateShape),
+    vram_needed_gb: z.number().describe("The estimate, on one GPU"),
+    sizing: z.string().describe("Where vram_needed_gb goes, and the assumptions"),
     options: z.array(z.object(optionShape)).describe("Best first; empty when nothing fits"),
-    nearest: z.object(optionShape).nullable().describe(
-      "When nothing fits: the largest option, or the cheapest fit over max_price_per_hour",
+    excluded: z.array(z.object(excludedShape)).describe(
+      "Left out and why: server caps, too little headroom, AMD; when nothing fits the nearest miss comes first",
     ),
-    price_basis: z.string(),
-    explanation: z.string(),
   },
   async run(args, ctx) {
     const estimate = estimateVram({
@@ -244,16 +374,38 @@ export const recommendGpu = defineTool({
       { include: "AVAILABILITY", product: args.product },
       ctx.signal,
     );
-    const { fits, largest } = candidates(offersFor(gpus, args.product), estimate.totalGb);
+    const found = candidates(offersFor(gpus, args.product), estimate.totalGb);
+    const { tight, largest } = found;
+    const fitting = found.fits.filter((f) => f.offer.manufacturer !== "AMD");
+    const amd = found.fits.filter((f) => f.offer.manufacturer === "AMD");
+    const fits = fitting.map((f) => f.option);
     const max = args.max_price_per_hour;
-    const affordable = max === undefined ? fits : fits.filter((o) => o.usd_per_hour <= max);
+    const priced = max === undefined
+      ? fitting
+      : fitting.filter((f) => f.option.usd_per_hour <= max);
+    const { allowed: affordable, refused } = await withinPolicy(
+      priced,
+      ctx.policy,
+      ctx,
+      gpus,
+      args.product,
+    );
+    const excluded = [
+      ...refused.sort(byCost),
+      ...tight.sort(byCost),
+      ...amd.map((f) => excludedOf(f.option, AMD_REASON)),
+    ].slice(0, MAX_OPTIONS);
     const ranked = [...affordable].sort(byRank);
     const options = ranked.slice(0, MAX_OPTIONS);
-    const need = breakdown(estimate, args.workload);
+    const split = parts(estimate, args.workload);
+    const need = `${estimate.totalGb} GB = ${split}`;
+    const label = (o: Option) => labelOf(o, args.product);
     const unit = args.product === "POD" ? "pod" : "worker";
 
     let nearest: Option | null = null;
-    let lines: [string, string];
+    /** The nearest miss when nothing is proposed, unless excluded already names it (caps). */
+    let miss: Excluded | undefined;
+    let lines: string[];
     const pick = options[0];
     if (pick) {
       const shard = pick.gpu_count > 1
@@ -277,8 +429,19 @@ export const recommendGpu = defineTool({
         } per ${unit}, stock ${pick.availability}, ${pick.headroom_gb} GB headroom${shard}.`,
         `Why: ${why}; needs ~${need}.`,
       ];
+    } else if (priced.length > 0) {
+      nearest = priced.map((f) => f.option).sort(byPrice)[0] ?? null;
+      lines = [
+        `Every option that fits is refused by the server's policy (see excluded); the cheapest fit is ${
+          nearest ? `${label(nearest)} at ${money(nearest.usd_per_hour)}` : "none"
+        }.`,
+        `Needs ~${need}. Ask the user to change the caps, or ${
+          remedies(args, estimate).replace(/^Try /, "try ")
+        }`,
+      ];
     } else if (fits.length > 0) {
       nearest = [...fits].sort(byPrice)[0] ?? null;
+      if (nearest) miss = excludedOf(nearest, `cheapest fit, over max_price_per_hour`);
       lines = [
         `Nothing that fits costs ${money(max ?? 0)} or less: the cheapest fit is ${
           nearest ? `${label(nearest)} at ${money(nearest.usd_per_hour)}` : "none"
@@ -291,6 +454,12 @@ export const recommendGpu = defineTool({
       nearest = [...largest].sort((a, b) =>
         b.total_vram_gb - a.total_vram_gb || byPrice(a, b)
       )[0] ?? null;
+      if (nearest) {
+        miss = excludedOf(
+          nearest,
+          `nearest: the largest ${unit}, ${-nearest.headroom_gb} GB short`,
+        );
+      }
       lines = [
         nearest
           ? `Nothing fits: the largest ${unit}, ${label(nearest)}, is ${-nearest
@@ -299,24 +468,22 @@ export const recommendGpu = defineTool({
         `Needs ~${need}. ${remedies(args, estimate)}`,
       ];
     }
-    const explanation = lines.join("\n");
+    // AMD is left out every time (see AMD_REASON); the line names only what this call excluded.
+    const told = excluded.filter((e) => e.reason !== AMD_REASON);
+    if (told.length > 0) {
+      lines.push(
+        `Excluded: ${
+          told.slice(0, 3).map((e) => `${e.gpu_count}× ${e.gpu_type} (${e.reason})`).join("; ")
+        }${told.length > 3 ? `; ${told.length - 3} more in excluded` : ""}.`,
+      );
+    }
     return {
-      summary: `${explanation}\nRough sizing: see docs/gpu-advisor.md for the formula.`,
+      summary: `${lines.join("\n")}\nRough sizing: see docs/gpu-advisor.md for the formula.`,
       data: {
-        estimate: {
-          weights_gb: estimate.weightsGb,
-          kv_cache_or_activations_gb: estimate.kvCacheOrActivationsGb,
-          optimizer_gb: estimate.optimizerGb,
-          overhead_gb: estimate.overheadGb,
-          total_gb: estimate.totalGb,
-          assumptions: estimate.assumptions,
-        },
+        vram_needed_gb: estimate.totalGb,
+        sizing: `${split}; ${estimate.assumptions}`,
         options,
-        nearest,
-        price_basis: args.product === "POD"
-          ? "secure-cloud pod USD/hour for gpu_count GPUs"
-          : "serverless USD/hour per worker of gpu_count GPUs",
-        explanation,
+        excluded: [...(miss ? [miss] : []), ...excluded].slice(0, MAX_OPTIONS),
       },
     };
   },

@@ -7,13 +7,14 @@
 
 import { z } from "zod";
 import { accountBurn, type Burn, type BurnItem } from "../policy/burn.ts";
-import { POD_VOLUME_STOPPED_USD_PER_GB_MONTH, priceCatalog, round4 } from "../policy/estimate.ts";
+import { networkStorageKind, priceCatalog, round4, storageCost } from "../policy/estimate.ts";
 import {
   type AccountBalance,
   BILLING_BUCKETS,
   type BillingQuery,
   getAccountBalance,
   listBilling,
+  listClusterBilling,
   listNetworkVolumeBilling,
   listPodBilling,
   listServerlessBilling,
@@ -41,23 +42,19 @@ const balanceShape = {
     "RunPod's own figure (GraphQL currentSpendPerHr), USD/hour: running resources only, not pods still starting; null when unknown",
   ),
   spend_limit_usd: z.number().nullable().describe("Account spend limit, USD; null when none"),
-  runway_hours: z.number().nullable().describe(
-    "balance / spend per hour; null when nothing burns (no burn) or the rate is unknown",
-  ),
-  source: z.enum(["rest-v2", "graphql"]).describe("Which RunPod API gave the balance"),
+  source: z.string().describe("Which RunPod API gave the balance: rest-v2 or graphql"),
   note: z.string().nullable().describe("Why a figure is missing, if one is"),
 };
 
 type BalanceView = z.output<z.ZodObject<typeof balanceShape>>;
 
-/** The balance as RunPod reports it; the runway is replaced by the burn's in {@linkcode accountView}. */
+/** The balance as RunPod reports it; the runway comes from the burn in {@linkcode accountView}. */
 function balanceView(b: AccountBalance): BalanceView {
   return {
     balance_usd: b.balance,
     billing_mode: b.billingMode,
     spend_per_hour_usd: b.spendPerHour,
     spend_limit_usd: b.spendLimit,
-    runway_hours: runwayHours(b.balance, b.spendPerHour),
     source: b.source,
     note: b.note ?? null,
   };
@@ -86,17 +83,16 @@ export async function readAccountSpend(
   return { balance, burn, runwayHours: runwayHours(balance.balance, burn.usdPerHour) };
 }
 
-/** Output fields both money tools share, filled from one {@linkcode AccountSpend}. */
+/**
+ * Output fields both money tools (and `runpod://account`) share, filled from one
+ * {@linkcode AccountSpend}. What makes up the burn is get_spend_summary's.
+ */
 const burnShape = {
   burn_per_hour_usd: z.number().describe(
     "What the account burns now, USD/hour: the higher of this server's count (pods RUNNING, PROVISIONING or STARTING; stopped pods' volumes; always-on endpoint workers; network volumes) and RunPod's own figure",
   ),
   burn_complete: z.boolean().describe(
     "False when something bills but has no price here; the burn is then at least burn_per_hour_usd",
-  ),
-  burn_missing: z.array(z.string()).describe("What could not be priced, one line each"),
-  pods_by_status_usd: z.record(z.string(), z.number()).describe(
-    'Pods holding compute, USD/hour per status, e.g. {"PROVISIONING": 1.38}',
   ),
   runway_hours: z.number().nullable().describe(
     "balance / burn_per_hour_usd, hours; null when nothing burns",
@@ -109,8 +105,6 @@ function burnView(spend: AccountSpend): BurnView {
   return {
     burn_per_hour_usd: spend.burn.usdPerHour,
     burn_complete: spend.burn.complete,
-    burn_missing: spend.burn.missing,
-    pods_by_status_usd: spend.burn.podsByStatus,
     runway_hours: spend.runwayHours,
   };
 }
@@ -171,13 +165,12 @@ function burnText(burn: Burn): string {
 /** `get_balance`: credit, burn and runway. */
 export const getBalanceTool = defineTool({
   name: "get_balance",
-  title: "Get account balance",
+  title: "Get balance",
   description:
-    "Shows the RunPod credit balance (USD), billing mode, what the account burns now (USD/hour: pods running or starting, always-on endpoint workers, volumes; never below RunPod's own figure), the spend limit and the runway in hours (balance / burn). Use before starting paid work; call get_spend_summary to see which pods, endpoints and volumes make up the burn, or get_billing_history for past spend.",
+    "Credit (USD), billing mode, spend limit, burn (USD/hour: pods running or starting, always-on workers, volumes; never below RunPod's figure) and runway (hours = balance/burn). Items: get_spend_summary.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {},
-  // burnShape's runway_hours (from the burn) replaces balanceShape's (from RunPod's figure).
   output: { ...balanceShape, ...burnShape },
   async run(_args, ctx) {
     const spend = await readAccountSpend(ctx.runpod, ctx.signal);
@@ -198,14 +191,13 @@ export const getBalanceTool = defineTool({
 // ---------------------------------------------------------------------------------------------
 // Billing history
 
-const PRODUCTS = ["all", "pods", "serverless", "network_volumes"] as const;
+const PRODUCTS = ["all", "pods", "serverless", "network_volumes", "clusters"] as const;
 type Product = typeof PRODUCTS[number];
 
 /** Rows shown at most; totals still cover every record. */
 export const MAX_BILLING_ROWS = 200;
 
-const ISO_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_TIME = /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d))?$/;
 
 const timeArg = (example: string) =>
   z.string().trim().regex(
@@ -213,30 +205,39 @@ const timeArg = (example: string) =>
     "use ISO 8601 with a time zone, e.g. 2026-11-01T00:00:00Z, or a date, e.g. 2026-11-01",
   ).describe(example);
 
-const partsShape = {
-  gpu_usd: z.number().optional(),
-  cpu_usd: z.number().optional(),
-  disk_usd: z.number().optional(),
-  fee_usd: z.number().optional().describe("Serverless platform fee"),
-  standard_usd: z.number().optional().describe("STANDARD network volume storage"),
-  high_performance_usd: z.number().optional().describe("HIGH_PERFORMANCE network volume storage"),
-  pods_usd: z.number().optional(),
-  serverless_usd: z.number().optional().describe("The account's own serverless endpoints"),
-  network_volumes_usd: z.number().optional(),
-  public_endpoints_usd: z.number().optional().describe("RunPod's public endpoints"),
-  clusters_usd: z.number().optional().describe("Instant Clusters"),
-};
+/**
+ * What a bucket's total splits into, USD, by product: product all gives pods_usd, serverless_usd
+ * (the account's own endpoints), network_volumes_usd, public_endpoints_usd (RunPod's public
+ * endpoints) and clusters_usd; one product gives gpu_usd, cpu_usd, disk_usd, fee_usd (serverless
+ * platform fee), standard_usd / high_performance_usd (volume tiers) or networking_usd (clusters).
+ * On the wire they are the number-valued extra keys of each row and of totals.
+ */
+type Parts = Partial<
+  Record<
+    | "gpu_usd"
+    | "cpu_usd"
+    | "disk_usd"
+    | "fee_usd"
+    | "standard_usd"
+    | "high_performance_usd"
+    | "pods_usd"
+    | "serverless_usd"
+    | "network_volumes_usd"
+    | "public_endpoints_usd"
+    | "clusters_usd"
+    | "networking_usd",
+    number
+  >
+>;
 
-const billingRowShape = {
+/** One bucket; it ends where the next starts (bucket_size long). */
+const billingRowShape = z.object({
   start: z.string().describe("Bucket start, RFC 3339, inclusive"),
-  end: z.string().describe("Bucket end, RFC 3339, exclusive"),
   resource_id: z.string().optional().describe("Pod, endpoint or volume id (not for product all)"),
   total_usd: z.number(),
-  ...partsShape,
-};
+}).catchall(z.number());
 
-type BillingRow = z.output<z.ZodObject<typeof billingRowShape>>;
-type Parts = z.output<z.ZodObject<typeof partsShape>>;
+type BillingRow = { start: string; resource_id?: string; total_usd: number } & Parts;
 
 const money = (n: number | undefined) => round4(n ?? 0);
 
@@ -326,9 +327,8 @@ async function fetchHistory(
     end: q.endTime,
     bucket_size: q.bucketSize,
   });
-  const row = (r: { startTime: string; endTime: string }, total: number) => ({
+  const row = (r: { startTime: string }, total: number) => ({
     start: r.startTime,
-    end: r.endTime,
     total_usd: round4(total),
   });
   switch (product) {
@@ -404,6 +404,30 @@ async function fetchHistory(
         window: echo(body.metadata.query),
       };
     }
+    case "clusters": {
+      const body = await listClusterBilling(
+        ctx.runpod,
+        { ...query, ...(resourceId ? { clusterId: resourceId } : {}) },
+        ctx.signal,
+      );
+      const parts = (a: typeof body.metadata.totals): Parts => ({
+        gpu_usd: money(a.gpuAmount),
+        disk_usd: money(a.diskAmount),
+        networking_usd: money(a.networkingAmount),
+      });
+      return {
+        rows: body.records.map((r) => ({
+          ...row(r, r.totalAmount),
+          resource_id: r.clusterId,
+          ...parts(r),
+        })),
+        totals: {
+          total_usd: money(body.metadata.totals.totalAmount),
+          ...parts(body.metadata.totals),
+        },
+        window: echo(body.metadata.query),
+      };
+    }
   }
 }
 
@@ -412,6 +436,7 @@ const PRODUCT_LABEL: Record<Product, string> = {
   pods: "Pod",
   serverless: "Serverless",
   network_volumes: "Network volume",
+  clusters: "Cluster",
 };
 
 /** `get_billing_history`: what RunPod billed, bucketed, per product. */
@@ -419,42 +444,39 @@ export const getBillingHistoryTool = defineTool({
   name: "get_billing_history",
   title: "Get billing history",
   description:
-    "Shows what RunPod billed (USD) per time bucket: all products, or pods, serverless (your own endpoints) or network_volumes, optionally for one resource. Default: last 30 days by day. Rows are capped at 200; totals cover the whole window. For what burns money now call get_spend_summary; for the balance, get_balance.",
+    "What RunPod billed (USD) per bucket (default: last 30 days by day), split by product, or for one product/resource. Newest 200 rows; totals cover the window. Burn now: get_spend_summary.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {
     product: z.enum(PRODUCTS).default("all").describe(
-      "Which spend, e.g. pods; serverless is your own endpoints (not RunPod's public endpoints); all (default) splits each bucket by product",
+      "all: split by product, e.g. pods",
     ),
     start_time: timeArg(
-      "Window start, ISO 8601, inclusive, snapped down to its bucket, e.g. 2026-11-01T00:00:00Z; default 30 days ago",
+      "Default 30 days ago, e.g. 2026-11-01T00:00:00Z",
     ).optional(),
     end_time: timeArg(
-      "Window end, ISO 8601, exclusive, snapped up to its bucket, e.g. 2026-11-24T00:00:00Z; default now",
+      "Default now, e.g. 2026-11-24",
     ).optional(),
     last_n: z.number().int().min(1).max(1000).optional().describe(
-      "Instead of start/end: the last N buckets including the current one, e.g. 7 (with bucket_size day: the last 7 days)",
+      "Last N buckets, e.g. 7",
     ),
     bucket_size: z.enum(BILLING_BUCKETS).default("day").describe(
-      "Length of each row, e.g. hour; default day",
+      "Row length, e.g. hour",
     ),
     resource_id: idArg(
-      "pod, endpoint or network volume id to filter on (needs product pods, serverless or network_volumes)",
+      "one resource's (not all)",
       "xedezhzb9la3ye",
     ).optional(),
   },
   output: {
-    product: z.enum(PRODUCTS),
-    window: z.object({
-      start: z.string(),
-      end: z.string(),
-      bucket_size: z.string(),
-    }).describe("The window RunPod used, snapped to bucket boundaries"),
-    rows: z.array(z.object(billingRowShape)),
+    // The window RunPod used, snapped to bucket boundaries.
+    start: z.string(),
+    end: z.string(),
+    bucket_size: z.string(),
+    rows: z.array(billingRowShape),
     row_count: z.number().describe("Rows RunPod returned; more than rows.length when cut"),
-    truncated: z.boolean().describe("True when only the newest 200 rows are shown"),
-    totals: z.object({ total_usd: z.number(), ...partsShape }).describe(
-      "Over the whole window, USD",
+    totals: z.object({ total_usd: z.number() }).catchall(z.number()).describe(
+      "Over the whole window, USD, split like the rows",
     ),
   },
   async run(args, ctx) {
@@ -463,7 +485,7 @@ export const getBillingHistoryTool = defineTool({
       throw fail("last_n cannot be combined with start_time or end_time; use one or the other");
     }
     if (args.resource_id && args.product === "all") {
-      throw fail("resource_id needs product pods, serverless or network_volumes");
+      throw fail("resource_id needs product pods, serverless, network_volumes or clusters");
     }
     const query: BillingQuery = { bucketSize: args.bucket_size };
     const start = args.start_time ? parseTime("start_time", args.start_time) : undefined;
@@ -509,11 +531,11 @@ export const getBillingHistoryTool = defineTool({
     return {
       summary: lines.join("\n"),
       data: {
-        product: args.product,
-        window,
-        rows,
+        ...window,
+        // TypeScript cannot say "start is a string, every other key a number": zod's row type
+        // makes every key a number, so the rows are cast; the schema itself is right.
+        rows: rows as unknown as z.output<typeof billingRowShape>[],
         row_count: rowCount,
-        truncated,
         totals,
       },
     };
@@ -526,22 +548,30 @@ export const getBillingHistoryTool = defineTool({
 /** GPU utilisation (%) under which a RUNNING pod counts as idle. */
 export const IDLE_GPU_UTIL_PERCENT = 5;
 
-/** True when a RUNNING pod reports every GPU under {@linkcode IDLE_GPU_UTIL_PERCENT}. */
+/** Seconds a pod must have run before it can count as idle: a pod still loading is not idle. */
+export const IDLE_MIN_UPTIME_S = 600;
+
+/**
+ * The idle rule: RUNNING for at least {@linkcode IDLE_MIN_UPTIME_S} (RunPod's `runtime.uptime`)
+ * with every GPU at or under {@linkcode IDLE_GPU_UTIL_PERCENT}. No uptime, no verdict.
+ */
 export function isIdle(pod: Pod): boolean {
   const gpus = pod.runtime?.gpus ?? [];
-  return pod.status === "RUNNING" && gpus.length > 0 &&
-    gpus.every((g) => g.util !== undefined && g.util < IDLE_GPU_UTIL_PERCENT);
+  const uptime = pod.runtime?.uptime;
+  return pod.status === "RUNNING" && gpus.length > 0 && uptime !== undefined &&
+    uptime >= IDLE_MIN_UPTIME_S &&
+    gpus.every((g) => g.util !== undefined && g.util <= IDLE_GPU_UTIL_PERCENT);
 }
 
 const spendItemShape = {
-  kind: z.enum(["pod", "endpoint", "network_volume", "stopped_pod"]),
+  kind: z.string().describe("pod, endpoint, network_volume or stopped_pod"),
   id: z.string(),
   name: z.string(),
   cost_per_hour_usd: z.number().nullable().describe(
     "USD/hour it costs now; null when not priced (see note)",
   ),
   detail: z.string().describe("What it is, e.g. 1× NVIDIA GeForce RTX 4090, RUNNING"),
-  note: z.string().nullable().describe("A flag worth acting on, e.g. idle: consider stop_pod"),
+  note: z.string().optional().describe("A flag worth acting on, e.g. idle: consider stop_pod"),
 };
 
 type SpendItem = z.output<z.ZodObject<typeof spendItemShape>>;
@@ -554,6 +584,11 @@ function podItem(item: Extract<BurnItem, { kind: "pod" }>): SpendItem {
     ? `${pod.cpu.vcpuCount} vCPU`
     : "pod";
   const utils = (pod.runtime?.gpus ?? []).map((g) => g.util).filter((u) => u !== undefined);
+  const note = isIdle(pod)
+    ? "idle: consider stop_pod"
+    : item.usdPerHour === null
+    ? "bills but the catalog has no price for it"
+    : undefined;
   return {
     kind: "pod",
     id: pod.id,
@@ -562,24 +597,18 @@ function podItem(item: Extract<BurnItem, { kind: "pod" }>): SpendItem {
     detail: `${hw}, ${pod.status}${
       utils.length > 0 ? `, GPU util ${utils.map((u) => `${u}%`).join("/")}` : ""
     }${item.priceSource === "list" ? ", list price (RunPod shows no cost yet)" : ""}`,
-    note: isIdle(pod)
-      ? "idle: consider stop_pod"
-      : item.usdPerHour === null
-      ? "bills but the catalog has no price for it"
-      : null,
+    ...(note ? { note } : {}),
   };
 }
 
 function stoppedPodItem(item: Extract<BurnItem, { kind: "stopped_pod" }>): SpendItem {
-  const monthly = item.volumeGb * POD_VOLUME_STOPPED_USD_PER_GB_MONTH;
+  const storage = storageCost("pod_volume_stopped", item.volumeGb);
   return {
     kind: "stopped_pod",
     id: item.pod.id,
     name: item.pod.name,
     cost_per_hour_usd: item.usdPerHour,
-    detail: `${item.pod.status}, ${item.volumeGb} GB pod volume, ~${
-      usd(monthly)
-    }/month at the $${POD_VOLUME_STOPPED_USD_PER_GB_MONTH}/GB-month list price`,
+    detail: `${item.pod.status}, ${storage.text} at list price`,
     note: "storage keeps billing while stopped; terminate_pod ends it if the data is not needed",
   };
 }
@@ -612,8 +641,7 @@ function spendItem(item: BurnItem): SpendItem {
         id: v.id,
         name: v.name,
         cost_per_hour_usd: item.usdPerHour,
-        detail: `${v.size} GB ${v.type} in ${v.dataCenter}, ~${usd(item.usdPerMonth)}/month`,
-        note: null,
+        detail: `${storageCost(networkStorageKind(v.type), v.size).text} in ${v.dataCenter}`,
       };
     }
   }
@@ -624,24 +652,17 @@ export const getSpendSummaryTool = defineTool({
   name: "get_spend_summary",
   title: "Get spend summary",
   description:
-    "Shows what is burning money now, in USD/hour: pods running or starting (flags idle ones), endpoints with always-on workers (workers_min > 0), network volumes, and stopped pods' volumes; then the burn (never below RunPod's own figure), the balance and the runway in hours, as get_balance shows them. Figures are estimates from list prices. Act with stop_pod, update_endpoint (workers_min 0) or delete_network_volume.",
+    "What burns money now, USD/hour, dearest first: pods running or starting (idle flagged), always-on workers, volumes; burn (never below RunPod's figure), balance, runway (hours). Act: stop_pod, update_endpoint.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {},
   output: {
-    items: z.array(z.object(spendItemShape)).describe("Dearest first"),
-    total_per_hour_usd: z.number().describe("Sum of the priced items, USD/hour (estimate)"),
-    pods_per_hour_usd: z.number().describe("Pods running or starting"),
-    endpoints_per_hour_usd: z.number().describe("Always-on endpoint workers"),
-    network_volumes_per_hour_usd: z.number(),
-    stopped_pod_volumes_per_hour_usd: z.number().describe("Volume disks of stopped pods"),
-    unpriced_count: z.number().describe("Items that cost money but have no price here"),
-    idle_pod_ids: z.array(z.string()).describe("RUNNING pods with every GPU under 5% utilisation"),
-    balance_usd: z.number(),
-    runpod_spend_per_hour_usd: z.number().nullable().describe(
-      "What RunPod itself reports it charges now, USD/hour (running resources only)",
+    items: z.array(z.object(spendItemShape)).describe(
+      "Dearest first; per kind sums and idle pods (note 'idle: …') are read from here",
     ),
-    balance_source: z.enum(["rest-v2", "graphql"]),
+    spend_per_hour_usd: balanceShape.spend_per_hour_usd,
+    burn_missing: z.array(z.string()).describe("What could not be priced, one line each"),
+    balance_usd: z.number(),
     ...burnShape,
   },
   async run(_args, ctx) {
@@ -661,7 +682,9 @@ export const getSpendSummaryTool = defineTool({
         }/h.`,
       );
     }
-    if (idle.length > 0) lines.push(`Idle (GPU < 5%): ${idle.join(", ")}: consider stop_pod.`);
+    if (idle.length > 0) {
+      lines.push(`Idle (GPU ≤ 5% for ≥ 10 min): ${idle.join(", ")}: consider stop_pod.`);
+    }
     lines.push(
       `Balance ${usd(balance.balance)}, ${runwayText(spend.runwayHours, burn.usdPerHour)}.`,
     );
@@ -669,16 +692,9 @@ export const getSpendSummaryTool = defineTool({
       summary: lines.join("\n"),
       data: {
         items,
-        total_per_hour_usd: burn.computedUsdPerHour,
-        pods_per_hour_usd: burn.pods,
-        endpoints_per_hour_usd: burn.endpoints,
-        network_volumes_per_hour_usd: burn.networkVolumes,
-        stopped_pod_volumes_per_hour_usd: burn.stoppedPodVolumes,
-        unpriced_count: items.filter((i) => i.cost_per_hour_usd === null).length,
-        idle_pod_ids: idle,
+        spend_per_hour_usd: burn.reportedUsdPerHour,
+        burn_missing: burn.missing,
         balance_usd: balance.balance,
-        runpod_spend_per_hour_usd: burn.reportedUsdPerHour,
-        balance_source: balance.source,
         ...burnView(spend),
       },
     };

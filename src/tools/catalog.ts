@@ -24,10 +24,12 @@ export const gpuRowShape = {
   ),
   serverless_price: z.number().nullable().describe("USD per GPU-hour on serverless; null if none"),
   max_gpus: z.number().nullable().describe("Most GPUs of this type in one pod on the chosen cloud"),
-  availability: z.enum(AVAILABILITY).optional().describe("Stock now; present when asked for"),
+  // A string on the wire: the model reads the value, and the enum would cost bytes on every list.
+  availability: z.string().optional().describe("Stock now: NONE, LOW, MEDIUM or HIGH"),
 };
 
 type GpuRow = z.output<z.ZodObject<typeof gpuRowShape>>;
+type Availability = typeof AVAILABILITY[number];
 
 function priceFor(gpu: GpuType, which: "secure" | "community" | "serverless"): number | null {
   if (which === "secure" && !gpu.secure) return null;
@@ -55,7 +57,7 @@ export function toRow(
   };
   if (withAvailability) {
     const level = (AVAILABILITY as readonly string[]).includes(gpu.availability ?? "")
-      ? gpu.availability as GpuRow["availability"]
+      ? gpu.availability as Availability
       : "NONE";
     row.availability = level;
   }
@@ -67,38 +69,38 @@ const money = (n: number | null) => (n === null ? "n/a" : `$${n.toFixed(2)}/h`);
 /** `list_gpu_types`: the GPU catalog, filtered and sorted by price. */
 export const listGpuTypes = defineTool({
   name: "list_gpu_types",
-  title: "List GPU types and prices",
+  title: "List GPU types",
   description:
-    "Lists RunPod GPU types with VRAM (GB), price in USD per GPU-hour (secure, community, serverless) and, when asked, current stock. Sorted cheapest first for the chosen product and cloud. Use it before create_pod (pass the row's id as gpu_type) or before deploying serverless (use the pool id). Set available_only=true to see only what can be rented now.",
+    "GPU types with VRAM (GB), USD per GPU-hour and stock, cheapest first (default: SECURE pods, 1 GPU). Out-of-stock rows are hidden unless available_only=false. Pass id to create_pod, or pool to create_endpoint.",
   toolset: "catalog",
   annotations: READ_ONLY,
   input: {
     min_vram_gb: z.number().int().min(1).max(4096).optional().describe(
-      "Only GPUs with at least this much VRAM per GPU, in GB, e.g. 24",
+      "Min VRAM per GPU, GB, e.g. 24",
     ),
     max_price_per_hour: z.number().positive().optional().describe(
-      "Only GPUs at or below this USD per GPU-hour for the chosen product/cloud, e.g. 1.5",
+      "Max USD per GPU-hour, e.g. 1.5",
     ),
     cloud: z.enum(["SECURE", "COMMUNITY"]).default("SECURE").describe(
-      "Pod cloud whose price and stock count, e.g. SECURE",
+      "Pod cloud, e.g. SECURE",
     ),
     product: z.enum(["POD", "SERVERLESS"]).default("POD").describe(
-      "POD for pods, SERVERLESS for endpoints (rows without a pool are dropped), e.g. POD",
+      "SERVERLESS: pools, e.g. POD",
     ),
     gpu_count: z.number().int().min(1).max(16).default(1).describe(
-      "GPUs per pod or worker; stock is checked for this count, e.g. 2",
+      "Per pod/worker, e.g. 2",
     ),
-    include_availability: z.boolean().default(false).describe(
-      "Add current stock (NONE/LOW/MEDIUM/HIGH) to each row, e.g. true",
+    include_availability: z.boolean().default(true).describe(
+      "Add stock per row, e.g. true",
     ),
-    available_only: z.boolean().default(false).describe(
-      "Only GPUs with stock now (implies include_availability), e.g. true",
+    available_only: z.boolean().default(true).describe(
+      "Hide out-of-stock rows, e.g. false",
     ),
   },
   output: {
     gpus: z.array(z.object(gpuRowShape)),
     count: z.number().describe("Rows returned"),
-    price_basis: z.string().describe("Which price the sort and max_price_per_hour used"),
+    out_of_stock_hidden: z.number().describe("Rows left out for having no stock"),
   },
   async run(args, ctx) {
     const withAvailability = args.include_availability || args.available_only;
@@ -142,27 +144,32 @@ export const listGpuTypes = defineTool({
         return price !== null && price <= max;
       });
     }
+    const listed = rows.length;
     if (args.available_only) rows = rows.filter((row) => row.availability !== "NONE");
+    const hidden = listed - rows.length;
     rows.sort((a, b) =>
       (priceOf(a) ?? Infinity) - (priceOf(b) ?? Infinity) || a.id.localeCompare(b.id)
     );
 
     const cheapest = rows[0];
+    const hiddenNote = hidden > 0
+      ? ` ${hidden} more match but have no stock now (available_only=false lists them).`
+      : "";
     const summary = rows.length === 0
-      ? "No GPU type matches these filters. Relax min_vram_gb or max_price_per_hour, or try the other cloud."
+      ? `No GPU type matches these filters. Relax min_vram_gb or max_price_per_hour, or try the other cloud.${hiddenNote}`
       : `${rows.length} GPU types (${basis} prices, per GPU-hour${
         args.gpu_count > 1
           ? `; × ${args.gpu_count} GPUs per ${args.product === "POD" ? "pod" : "worker"}`
           : ""
       }). Cheapest: ${cheapest?.name} (${cheapest?.vram_gb} GB) at ${
         money(cheapest ? priceOf(cheapest) : null)
-      }.`;
+      }${withAvailability ? `, stock ${cheapest?.availability}` : ""}.${hiddenNote}`;
     return {
       summary,
       data: {
         gpus: rows,
         count: rows.length,
-        price_basis: `${basis} USD per GPU-hour`,
+        out_of_stock_hidden: hidden,
       },
     };
   },

@@ -24,8 +24,6 @@ function levelOf(value: string | undefined): Level {
 
 const rank = (level: Level) => AVAILABILITY_LEVELS.indexOf(level);
 
-const levelShape = z.enum(AVAILABILITY_LEVELS);
-
 /** One compact data-center row, as the model sees it. */
 export const dataCenterRowShape = {
   id: z.string().describe("Data center id for create_pod data_center_ids, e.g. 'EU-RO-1'"),
@@ -36,7 +34,7 @@ export const dataCenterRowShape = {
   ),
   global_network: z.boolean().describe("Supports the private cross-DC pod network"),
   compliance: z.array(z.string()).describe("Certifications held, e.g. ['GDPR']"),
-  gpu_stock: levelShape.optional().describe(
+  gpu_stock: z.string().optional().describe(
     "Stock of the asked gpu_type here; present when gpu_type is given",
   ),
   gpus_available: z.number().optional().describe(
@@ -81,38 +79,35 @@ export const listDataCenters = defineTool({
   name: "list_data_centers",
   title: "List data centers",
   description:
-    "Lists RunPod data centers with region, network volume tiers, global networking and compliance. Give gpu_type to see that GPU's stock per DC (DCs with stock first) before create_pod with data_center_ids; set network_volume_support=true before create_network_volume (volumes are tied to one DC). Filter by region or compliance (e.g. GDPR). Prices are in list_gpu_types / list_cpu_types.",
+    "Data centers: region, network volume tiers, global network, compliance. gpu_type adds its stock per DC, for create_pod data_center_ids; pick a DC with volumes for create_network_volume.",
   toolset: "catalog",
   annotations: READ_ONLY,
   input: {
     region: z.enum(DATA_CENTER_REGIONS).optional().describe(
-      "Only data centers in this region, e.g. EUROPE",
+      "Region, e.g. EUROPE",
     ),
     gpu_type: z.string().trim().min(1).max(100).optional().describe(
-      "GPU type id or name whose stock to show per DC, e.g. 'NVIDIA GeForce RTX 4090'",
+      "GPU id or name, e.g. RTX 4090",
     ),
     include_gpu_availability: z.boolean().default(false).describe(
-      "Add how many GPU types have stock in each DC, e.g. true",
+      "Count GPU types in stock, e.g. true",
     ),
     network_volume_support: z.boolean().optional().describe(
-      "true: only DCs offering network volumes; false: only DCs without, e.g. true",
+      "Has volumes, e.g. true",
     ),
     network_volume_type: z.enum(["STANDARD", "HIGH_PERFORMANCE"]).optional().describe(
-      "Only DCs offering this network volume tier, e.g. HIGH_PERFORMANCE",
+      "Volume tier offered, e.g. STANDARD",
     ),
     global_network: z.boolean().optional().describe(
-      "true: only DCs with global networking (private pod-to-pod across DCs), e.g. true",
+      "Has cross-DC pod network, e.g. true",
     ),
     compliance: z.enum(COMPLIANCE).optional().describe(
-      "Only DCs holding this certification, e.g. GDPR",
+      "Certification held, e.g. GDPR",
     ),
   },
   output: {
     data_centers: z.array(z.object(dataCenterRowShape)),
     count: z.number().describe("Rows returned"),
-    gpu_in_stock: z.array(z.string()).optional().describe(
-      "Ids of DCs where gpu_type has stock now; present when gpu_type is given",
-    ),
   },
   async run(args, ctx) {
     if (args.network_volume_support === false && args.network_volume_type !== undefined) {
@@ -141,14 +136,10 @@ export const listDataCenters = defineTool({
     }
     if (args.gpu_type !== undefined) {
       // Array.prototype.sort is stable, so RunPod's order holds within one stock level.
-      rows.sort((a, b) => rank(b.gpu_stock ?? "NONE") - rank(a.gpu_stock ?? "NONE"));
+      rows.sort((a, b) => rank(levelOf(b.gpu_stock)) - rank(levelOf(a.gpu_stock)));
     }
 
-    const data: {
-      data_centers: DataCenterRow[];
-      count: number;
-      gpu_in_stock?: string[];
-    } = { data_centers: rows, count: rows.length };
+    const data = { data_centers: rows, count: rows.length };
     let summary = rows.length === 0
       ? "No data center matches these filters. Drop region, compliance or the network volume filters."
       : `${rows.length} data centers.`;
@@ -159,7 +150,6 @@ export const listDataCenters = defineTool({
     const gpuType = args.gpu_type;
     if (gpuType !== undefined) {
       const inStock = rows.filter((row) => row.gpu_stock !== "NONE");
-      data.gpu_in_stock = inStock.map((row) => row.id);
       const offered = dataCenters.some((dc) =>
         (dc.gpuAvailability ?? []).some((g) => isGpu(g, gpuType))
       );
@@ -181,7 +171,6 @@ export const listDataCenters = defineTool({
 export const cpuRowShape = {
   id: z.string().describe("CPU flavor for create_pod cpu_flavor, e.g. 'cpu5c'"),
   name: z.string(),
-  group: z.string().describe("CPU generation, e.g. 'Gen 5'"),
   vcpu_min: z.number(),
   vcpu_max: z.number(),
   ram_gb_per_vcpu: z.number().describe("GB of RAM per vCPU"),
@@ -189,7 +178,7 @@ export const cpuRowShape = {
   price_per_hour: z.number().optional().describe(
     "USD per hour for vcpu_count vCPUs; present when vcpu_count is given",
   ),
-  availability: levelShape.optional().describe("Stock now; present when asked for"),
+  availability: z.string().optional().describe("Stock now; present when asked for"),
 };
 
 type CpuRow = z.output<z.ZodObject<typeof cpuRowShape>>;
@@ -206,7 +195,6 @@ function toCpuRow(
   const row: CpuRow = {
     id: cpu.id,
     name: cpu.name,
-    group: cpu.group,
     vcpu_min: cpu.vcpu.min,
     vcpu_max: cpu.vcpu.max,
     ram_gb_per_vcpu: cpu.ramGbPerVcpu,
@@ -223,26 +211,25 @@ const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
 /** `list_cpu_types`: CPU flavors for CPU pods or CPU serverless workers, cheapest first. */
 export const listCpuTypes = defineTool({
   name: "list_cpu_types",
-  title: "List CPU types and prices",
+  title: "List CPU types",
   description:
-    "Lists RunPod CPU flavors (e.g. cpu5c) with vCPU range, RAM per vCPU (GB) and price in USD per vCPU-hour, cheapest first; a pod's price is that times its vCPU count. Use it before a CPU-only create_pod (cpu_flavor + vcpu_count) or a CPU serverless endpoint. vcpu_count (a power of two) keeps only flavors that allow it and adds the hourly total. include_availability adds current stock.",
+    "CPU flavors (e.g. cpu5c) with vCPU range, GB RAM per vCPU and USD per vCPU-hour, cheapest first; vcpu_count adds the hourly total. For CPU-only create_pod (cpu_flavor, vcpu_count) or endpoints.",
   toolset: "catalog",
   annotations: READ_ONLY,
   input: {
     product: z.enum(["POD", "SERVERLESS"]).default("POD").describe(
-      "POD for CPU pods (secure price), SERVERLESS for CPU endpoints, e.g. POD",
+      "Whose price, e.g. SERVERLESS",
     ),
     vcpu_count: z.number().int().min(2).max(512).optional().describe(
-      "Only flavors that allow this many vCPUs (a power of two), e.g. 4",
+      "vCPUs, a power of two, e.g. 4",
     ),
     include_availability: z.boolean().default(false).describe(
-      "Add current stock (NONE/LOW/MEDIUM/HIGH) for the product and vcpu_count, e.g. true",
+      "Add stock per row, e.g. true",
     ),
   },
   output: {
     cpus: z.array(z.object(cpuRowShape)),
     count: z.number().describe("Rows returned"),
-    price_basis: z.string().describe("Which price the rows show"),
   },
   async run(args, ctx) {
     const vcpuCount = args.vcpu_count;
@@ -285,7 +272,7 @@ export const listCpuTypes = defineTool({
     }
     return {
       summary,
-      data: { cpus: rows, count: rows.length, price_basis: `${basis} USD per vCPU-hour` },
+      data: { cpus: rows, count: rows.length },
     };
   },
 });

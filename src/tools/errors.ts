@@ -33,6 +33,7 @@ const LISTINGS: readonly [RegExp, string][] = [
   [/^\/v2\/templates|^\/v2\/catalog\/templates/, "list_templates shows the templates"],
   [/^\/v2\/network-volumes/, "list_network_volumes shows the volumes that exist"],
   [/^\/v2\/registries/, "list_registries shows the registry credentials"],
+  [/^\/v2\/clusters/, "list_clusters shows the clusters that exist"],
   [/^\/v2\/catalog\/gpus/, "list_gpu_types shows the GPU type ids"],
   [/^\/v2\/catalog\/cpus/, "list_cpu_types shows the CPU flavors"],
   [/^\/v2\/catalog\/datacenters/, "list_data_centers shows the data centers"],
@@ -61,6 +62,8 @@ const CHECKS: Readonly<Record<"rest" | "jobs", readonly [RegExp, string][]>> = {
     [/^\/v2\/network-volumes\/([^/]+)/, "get_network_volume with volume_id=$1"],
     [/^\/v2\/network-volumes$/, "list_network_volumes"],
     [/^\/v2\/registries/, "list_registries"],
+    [/^\/v2\/clusters\/([^/]+)/, "get_cluster with cluster_id=$1"],
+    [/^\/v2\/clusters$/, "list_clusters"],
   ],
   jobs: [
     [

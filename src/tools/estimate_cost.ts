@@ -8,61 +8,82 @@
 import { z } from "zod";
 import {
   endpointHourlyCosts,
-  HOURS_PER_MONTH,
-  networkVolumeMonthlyCost,
-  POD_STORAGE_RUNNING_USD_PER_GB_MONTH,
-  POD_VOLUME_STOPPED_USD_PER_GB_MONTH,
+  networkStorageKind,
   podHourlyPrice,
+  podStorage,
   priceCatalog,
   round4,
+  storageCost,
 } from "../policy/estimate.ts";
+import type { GpuType } from "../runpod/mod.ts";
 import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
-import { resolveGpuType } from "./_gpu.ts";
+import { resolveGpuIdentifier } from "./_gpu.ts";
+
+/**
+ * The GPU type a pod is priced on: the named type, or for a pool id its dearest member on the
+ * cloud (a safe figure; the note says so).
+ */
+function podGpu(
+  gpus: readonly GpuType[],
+  input: string,
+  cloud: "SECURE" | "COMMUNITY",
+): { gpu: GpuType; note?: string } {
+  const found = resolveGpuIdentifier(gpus, input);
+  if (found.kind === "type") return { gpu: found.gpu };
+  const key = cloud === "SECURE" ? "secure" : "community";
+  const offered = found.members.filter((g) => g[key]);
+  const dearest = [...(offered.length > 0 ? offered : found.members)]
+    .sort((a, b) => b.price[key] - a.price[key])[0]!;
+  return {
+    gpu: dearest,
+    note:
+      `pool ${found.pool} priced at its dearest GPU, ${dearest.name}; pass a GPU id for the exact price`,
+  };
+}
 
 /** `estimate_cost`. */
 export const estimateCost = defineTool({
   name: "estimate_cost",
-  title: "Estimate what a resource would cost",
+  title: "Estimate a cost",
   description:
-    "Estimates USD per hour and in total for a duration, from RunPod's catalog list prices: a pod (GPU type × count × cloud, or CPU flavor × vCPUs, plus disk), a serverless endpoint (always-on workers_min cost and the cost with workers_max busy), or a network volume. Use it before create_pod / create_endpoint to tell the user the cost. Sends nothing that changes the account.",
+    "USD/hour and total over hours, from list prices: a pod (GPU × count × cloud, or CPU flavor × vCPUs, plus disk), an endpoint (workers_min always on, workers_max busy) or a network volume. Use before creating one.",
   toolset: "billing",
   annotations: READ_ONLY,
   input: {
     kind: z.enum(["pod", "endpoint", "network_volume"]).describe("What to price, e.g. pod"),
     gpu_type: z.string().trim().min(2).max(100).optional().describe(
-      "GPU type id or name for a pod or endpoint, e.g. RTX 4090",
+      "GPU id, name or pool, e.g. AMPERE_24",
     ),
     gpu_count: z.number().int().min(1).max(16).default(1).describe(
-      "GPUs per pod or per worker, e.g. 2",
+      "Per pod/worker, e.g. 2",
     ),
     cloud: z.enum(["SECURE", "COMMUNITY"]).default("SECURE").describe("Pod cloud, e.g. SECURE"),
     cpu_flavor: z.string().trim().regex(/^cpu\d[a-z]$/).optional().describe(
-      "CPU flavor for a CPU pod, e.g. cpu5c",
+      "CPU pod flavor, e.g. cpu5c",
     ),
-    vcpu_count: z.number().int().min(1).max(128).optional().describe("vCPUs for a CPU pod, e.g. 4"),
+    vcpu_count: z.number().int().min(1).max(128).optional().describe("CPU pod vCPUs, e.g. 4"),
     container_disk_gb: z.number().int().min(0).max(2000).default(0).describe(
-      "Pod container disk in GB, e.g. 50",
+      "Pod disk GB, e.g. 50",
     ),
     volume_gb: z.number().int().min(0).max(4000).default(0).describe(
-      "Pod volume in GB, or the network volume's size, e.g. 100",
+      "Volume GB, e.g. 100",
     ),
     volume_type: z.enum(["STANDARD", "HIGH_PERFORMANCE"]).default("STANDARD").describe(
-      "Network volume tier, e.g. STANDARD",
+      "Network volume, e.g. STANDARD",
     ),
     workers_min: z.number().int().min(0).max(100).default(0).describe(
-      "Endpoint workers always on, e.g. 1",
+      "Always-on workers, e.g. 1",
     ),
     workers_max: z.number().int().min(1).max(100).default(3).describe(
-      "Endpoint workers at most, e.g. 3",
+      "Most workers, e.g. 3",
     ),
-    hours: z.number().positive().max(8760).default(1).describe("Duration to price, e.g. 24"),
+    hours: z.number().positive().max(8760).default(1).describe("Duration, e.g. 24"),
   },
   output: {
     usd_per_hour: z.number().describe("What it costs per hour (endpoints: always-on workers)"),
     usd_per_hour_max: z.number().nullable().describe("Endpoints: with workers_max busy"),
     total_usd: z.number().describe("usd_per_hour × hours"),
     total_usd_max: z.number().nullable().describe("Endpoints: usd_per_hour_max × hours"),
-    hours: z.number(),
     breakdown: z.array(z.string()),
     price_source: z.string(),
   },
@@ -77,9 +98,9 @@ export const estimateCost = defineTool({
       if (args.volume_gb < 10) {
         throw new ToolInputError("Cannot price a network volume: volume_gb must be 10-4096");
       }
-      const monthly = networkVolumeMonthlyCost(args.volume_gb, args.volume_type);
-      hourly = monthly / HOURS_PER_MONTH;
-      breakdown.push(`${args.volume_gb} GB ${args.volume_type}: $${monthly.toFixed(2)}/month`);
+      const volume = storageCost(networkStorageKind(args.volume_type), args.volume_gb);
+      hourly = volume.usdPerHour;
+      breakdown.push(volume.text);
       source =
         "list prices for network storage assumed by runpod-mcp (RunPod has no storage price API)";
     } else if (args.kind === "pod") {
@@ -91,7 +112,8 @@ export const estimateCost = defineTool({
       }
       let compute: number | null;
       if (isGpu) {
-        const gpu = resolveGpuType(await catalog.gpus(), args.gpu_type!);
+        const { gpu, note } = podGpu(await catalog.gpus(), args.gpu_type!, args.cloud);
+        if (note) breakdown.push(note);
         if (!(args.cloud === "SECURE" ? gpu.secure : gpu.community)) {
           throw new ToolInputError(
             `Cannot price a pod: ${gpu.name} is not offered on ${args.cloud} cloud`,
@@ -118,42 +140,29 @@ export const estimateCost = defineTool({
         }
         breakdown.push(`${args.vcpu_count} vCPU ${args.cpu_flavor}: $${compute.toFixed(4)}/h`);
       }
-      const storageGb = args.container_disk_gb + args.volume_gb;
-      const storage = storageGb * POD_STORAGE_RUNNING_USD_PER_GB_MONTH / HOURS_PER_MONTH;
-      if (storageGb > 0) {
-        breakdown.push(
-          `${storageGb} GB disk and volume while running: $${
-            storage.toFixed(4)
-          }/h ($${POD_STORAGE_RUNNING_USD_PER_GB_MONTH}/GB-month)`,
-        );
-      }
-      if (args.volume_gb > 0) {
-        breakdown.push(
-          `While stopped the ${args.volume_gb} GB volume still costs $${
-            (args.volume_gb * POD_VOLUME_STOPPED_USD_PER_GB_MONTH).toFixed(2)
-          }/month`,
-        );
-      }
-      hourly = (compute ?? 0) + storage;
+      const storage = podStorage(args.container_disk_gb, args.volume_gb);
+      breakdown.push(...storage.lines);
+      hourly = (compute ?? 0) + storage.runningUsdPerHour;
     } else {
       if (!args.gpu_type) throw new ToolInputError("Cannot price an endpoint: give gpu_type");
       if (args.workers_min > args.workers_max) {
         throw new ToolInputError("Cannot price an endpoint: workers_min is above workers_max");
       }
-      const gpu = resolveGpuType(await catalog.gpus(), args.gpu_type);
-      if (!gpu.pool) {
+      const found = resolveGpuIdentifier(await catalog.gpus(), args.gpu_type);
+      const pool = found.kind === "pool" ? found.pool : found.gpu.pool;
+      if (!pool) {
         throw new ToolInputError(
-          `Cannot price an endpoint on ${gpu.name}: it is in no serverless pool`,
+          `Cannot price an endpoint on ${args.gpu_type}: it is in no serverless pool`,
         );
       }
       const costs = await endpointHourlyCosts({
-        gpu: { pools: [gpu.pool], count: args.gpu_count },
+        gpu: { pools: [pool], count: args.gpu_count },
         workers: { min: args.workers_min, max: args.workers_max },
       }, catalog);
       hourly = costs.alwaysOn ?? 0;
       hourlyMax = costs.atMax;
       breakdown.push(
-        `pool ${gpu.pool}, ${args.gpu_count} GPU(s) per worker: $${
+        `pool ${pool}, ${args.gpu_count} GPU(s) per worker: $${
           ((costs.atMax ?? 0) / args.workers_max).toFixed(4)
         }/h per busy worker`,
         `${args.workers_min} always-on worker(s): $${hourly.toFixed(4)}/h even with no jobs`,
@@ -172,7 +181,6 @@ export const estimateCost = defineTool({
         usd_per_hour_max: hourlyMax,
         total_usd: total,
         total_usd_max: totalMax,
-        hours: args.hours,
         breakdown,
         price_source: source,
       },

@@ -4,17 +4,33 @@
  * @module
  */
 
-import type { McpServer } from "../deps.ts";
+import { ListToolsRequestSchema, type McpServer } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 import type { AskUser } from "../policy/call_gate.ts";
 import { DEFAULT_POLICY, type PolicyOptions } from "../policy/guard.ts";
 import { type CallDeps, inputSchemaOf, outputSchemaOf, runToolCall } from "./_call.ts";
+import { cachedToolList, type ListedTool } from "./_list.ts";
 import { type AnyTool, type Clock, type Toolset, TOOLSETS } from "./_define.ts";
+import {
+  addSshKeyTool,
+  createSecretTool,
+  deleteSecretTool,
+  listSecretsTool,
+  listSshKeysTool,
+  removeSshKeyTool,
+} from "./account.ts";
 import { recommendGpu } from "./advisor.ts";
 import { listGpuTypes } from "./catalog.ts";
 import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
 import { getBalanceTool, getBillingHistoryTool, getSpendSummaryTool } from "./billing.ts";
+import {
+  createClusterTool,
+  deleteClusterTool,
+  getClusterTool,
+  listClustersTool,
+  updateClusterTool,
+} from "./clusters.ts";
 import { estimateCost } from "./estimate_cost.ts";
 import {
   cancelJobTool,
@@ -30,15 +46,27 @@ import { restartPod, startPod, stopPod, terminatePod, waitForPod } from "./pod_a
 import { createPodTool, updatePodTool } from "./pod_create.ts";
 import { getPodLogs } from "./pod_logs.ts";
 import { getPod, listPods } from "./pods.ts";
-import { createRegistryTool, deleteRegistryTool, listRegistriesTool } from "./registries.ts";
+import {
+  createEcrDelegationTool,
+  createRegistryTool,
+  deleteRegistryTool,
+  listEcrDelegationsTool,
+  listRegistriesTool,
+  revokeEcrDelegationTool,
+  updateRegistryTool,
+} from "./registries.ts";
 import {
   createEndpointTool,
   deleteEndpointTool,
   getEndpointTool,
   listEndpointsTool,
-  listEndpointWorkersTool,
   updateEndpointTool,
 } from "./serverless.ts";
+import {
+  getWorkerLogsTool,
+  listEndpointReleasesTool,
+  listEndpointWorkersTool,
+} from "./endpoint_workers.ts";
 import {
   createTemplateTool,
   deleteTemplateTool,
@@ -72,12 +100,19 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   terminatePod,
   waitForPod,
   getPodLogs,
+  listClustersTool,
+  getClusterTool,
+  createClusterTool,
+  updateClusterTool,
+  deleteClusterTool,
   listEndpointsTool,
   getEndpointTool,
   createEndpointTool,
   updateEndpointTool,
   deleteEndpointTool,
   listEndpointWorkersTool,
+  listEndpointReleasesTool,
+  getWorkerLogsTool,
   runJobTool,
   runJobSyncTool,
   getJobTool,
@@ -98,7 +133,17 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   deleteNetworkVolumeTool,
   listRegistriesTool,
   createRegistryTool,
+  updateRegistryTool,
   deleteRegistryTool,
+  listEcrDelegationsTool,
+  createEcrDelegationTool,
+  revokeEcrDelegationTool,
+  listSshKeysTool,
+  addSshKeyTool,
+  removeSshKeyTool,
+  listSecretsTool,
+  createSecretTool,
+  deleteSecretTool,
   getBalanceTool,
   getBillingHistoryTool,
   getSpendSummaryTool,
@@ -219,19 +264,34 @@ export function registerTools(
     secretFromEnv: options.secretFromEnv ?? (() => undefined),
     sandbox: options.sandbox ?? false,
   };
+  const listed: ListedTool[] = [];
   for (const tool of options.tools ?? ALL_TOOLS) {
+    const entry: ListedTool = {
+      name: tool.name,
+      title: tool.title,
+      description: options.sandbox && tool.sandboxNote
+        ? `${tool.description} ${tool.sandboxNote}`
+        : tool.description,
+      input: inputSchemaOf(tool),
+      output: outputSchemaOf(tool),
+      annotations: { ...tool.annotations },
+    };
+    listed.push(entry);
     server.registerTool(
       tool.name,
       {
-        title: tool.title,
-        description: options.sandbox && tool.sandboxNote
-          ? `${tool.description} ${tool.sandboxNote}`
-          : tool.description,
-        inputSchema: inputSchemaOf(tool),
-        outputSchema: outputSchemaOf(tool),
+        title: entry.title,
+        description: entry.description,
+        inputSchema: entry.input,
+        outputSchema: entry.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
       (args, extra) => runToolCall(tool, args as Record<string, unknown>, extra, callDeps),
     );
+  }
+  // The SDK validates calls against the schemas above; the list it would send is replaced by
+  // one rendered once and kept (see _list.ts for what it leaves out).
+  if (listed.length > 0) {
+    server.server.setRequestHandler(ListToolsRequestSchema, cachedToolList(listed));
   }
 }

@@ -7,11 +7,14 @@
 import { z } from "zod";
 import { type Pod, type PodAction, podAction, RunpodApiError } from "../runpod/mod.ts";
 import { defineTool, type FullAnnotations, type ToolContext, ToolInputError } from "./_define.ts";
+import { poll } from "./_poll.ts";
 import { lastLogLines } from "./pod_logs.ts";
-import { podRow, podRowShape } from "./pods.ts";
+import { untrusted, UNTRUSTED_NOTE } from "./_untrusted.ts";
+import { onCapacityError, startCapacityRequest } from "./_capacity.ts";
+import { checkPodId, podPorts, sshCommand } from "./pods.ts";
 
-const POD_ID = z.string().trim().regex(/^[A-Za-z0-9_-]+$/, "a pod id has letters, digits, - and _")
-  .max(64);
+// Its characters are checked by checkPodId, which names list_pods.
+const POD_ID = z.string().trim();
 
 /** What each action does to the bill, told to the model in the result. */
 const AFTER: Record<PodAction, string> = {
@@ -42,6 +45,7 @@ function notAllowed(pod: Pod, action: PodAction): ToolInputError {
 }
 
 async function runAction(podId: string, action: PodAction, ctx: ToolContext) {
+  checkPodId(podId, `${action} pod`);
   const before = await ctx.runpod.getPod(podId, ctx.signal);
   if (!before.actions.includes(action)) throw notAllowed(before, action);
   let after: Pod | undefined;
@@ -52,23 +56,32 @@ async function runAction(podId: string, action: PodAction, ctx: ToolContext) {
     if (error instanceof RunpodApiError && error.status === 409) {
       throw notAllowed(await ctx.runpod.getPod(podId, ctx.signal), action);
     }
+    if (action === "start") await onCapacityError(ctx, startCapacityRequest(before))(error);
     throw error;
   }
-  const row = after ? podRow(after) : { ...podRow(before), status: "TERMINATED", cost_per_hour: 0 };
+  const now = after ?? { ...before, status: "TERMINATED", cost: 0 };
   return {
     summary: `${
       PAST[action]
-    } pod ${podId} "${before.name}" (was ${before.status}, now ${row.status}, $${
-      row.cost_per_hour.toFixed(2)
+    } pod ${podId} "${before.name}" (was ${before.status}, now ${now.status}, $${
+      now.cost.toFixed(2)
     }/h). ${AFTER[action]}`,
-    data: { pod: row, previous_status: before.status, note: AFTER[action] },
+    data: {
+      pod_id: podId,
+      name: before.name,
+      status: now.status,
+      cost_per_hour: now.cost,
+    },
+    // The summary states every field, and what the action did to billing and data.
+    summaryHasData: true,
   };
 }
 
 const actionOutput = {
-  pod: z.object(podRowShape),
-  previous_status: z.string(),
-  note: z.string().describe("What the action did to billing and data"),
+  pod_id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  cost_per_hour: z.number().describe("USD/hour now"),
 };
 
 function actionTool(
@@ -83,7 +96,7 @@ function actionTool(
     description,
     toolset: "pods",
     annotations,
-    input: { pod_id: POD_ID.describe("Pod id from list_pods, e.g. xedezhzb9la3ye") },
+    input: { pod_id: POD_ID.describe("e.g. xedezhzb9la3ye") },
     output: actionOutput,
     run: (args, ctx) => runAction(args.pod_id, action, ctx),
   });
@@ -92,32 +105,32 @@ function actionTool(
 /** `start_pod`. */
 export const startPod = actionTool(
   "start",
-  "Start a stopped pod",
-  "Starts a stopped (EXITED) or failed (ERROR) pod; billing resumes at its hourly rate (USD) once it runs. Tell the user the cost first. The GPU may be taken on the host meanwhile: a capacity error means try later or create a new pod. Then call wait_for_pod.",
+  "Start pod",
+  "Starts an EXITED or ERROR pod; billing (USD/hour) resumes: tell the user first. On a capacity error, retry later. Next: wait_for_pod.",
   { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
 );
 
 /** `stop_pod`. */
 export const stopPod = actionTool(
   "stop",
-  "Stop a pod",
-  "Stops a pod: GPU billing stops, the container disk is wiped, the pod volume (/workspace) is kept and still billed for storage. Use start_pod to resume. To delete everything, use terminate_pod.",
+  "Stop pod",
+  "Stops a pod: GPU billing stops, the container disk is wiped, the pod volume is kept (storage still billed). Resume: start_pod.",
   { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
 );
 
 /** `restart_pod`. */
 export const restartPod = actionTool(
   "restart",
-  "Restart a pod's container",
-  "Restarts a RUNNING pod's container in place (same host and GPU); the container disk is wiped, the volume kept; billing continues. Use it when the container hung. Then call wait_for_pod.",
+  "Restart pod",
+  "Restarts a RUNNING pod's container, e.g. when hung: wipes the container disk, keeps the volume; billing continues. Next: wait_for_pod.",
   { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
 );
 
 /** `terminate_pod`. */
 export const terminatePod = actionTool(
   "terminate",
-  "Terminate a pod",
-  "Deletes a pod for good with its container disk and pod volume (network volumes survive). Billing stops. This cannot be undone: confirm with the user and make sure results are saved first.",
+  "Terminate pod",
+  "Deletes a pod for good, with its container disk and pod volume (network volumes stay); billing stops. Cannot be undone: confirm with the user.",
   { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
 );
 
@@ -125,18 +138,22 @@ export const terminatePod = actionTool(
 export function podIsReady(pod: Pod, until: "RUNNING" | "PORTS_READY"): boolean {
   if (pod.status !== "RUNNING") return false;
   if (until === "RUNNING") return true;
-  return podRow(pod).ports.every((port) => port.address !== null);
+  return Object.values(podPorts(pod)).every((address) => address !== null);
 }
 
 const FIRST_POLL_MS = 2_000;
 const MAX_POLL_MS = 15_000;
+/** Statuses that end a wait without the pod becoming ready. */
+const ENDED = new Set(["ERROR", "EXITED", "TERMINATED"]);
+
+type WaitOutcome = "ready" | "failed" | "stopped" | "timed_out";
 
 /** `wait_for_pod`: polls until the pod is RUNNING (or its ports are up), fails, or time runs out. */
 export const waitForPod = defineTool({
   name: "wait_for_pod",
-  title: "Wait for a pod to be ready",
+  title: "Wait for pod",
   description:
-    "Waits until a pod is RUNNING (until=RUNNING) or also has every exposed port reachable (PORTS_READY), polling with backoff and reporting progress. Stops early if the pod fails or stops, with its last log lines as a diagnosis. A timeout is a normal result: call it again to keep waiting.",
+    `Waits until a pod is RUNNING or, with PORTS_READY, its ports are up; on failure shows its last log lines. On timeout, call again. ${UNTRUSTED_NOTE}`,
   toolset: "pods",
   annotations: {
     readOnlyHint: true,
@@ -145,84 +162,85 @@ export const waitForPod = defineTool({
     openWorldHint: true,
   },
   input: {
-    pod_id: POD_ID.describe("Pod id, e.g. xedezhzb9la3ye"),
-    until: z.enum(["RUNNING", "PORTS_READY"]).default("RUNNING").describe(
-      "What to wait for, e.g. RUNNING",
-    ),
-    timeout_s: z.number().int().min(5).max(900).default(300).describe(
-      "Most seconds to wait, up to 900, e.g. 300",
-    ),
+    pod_id: POD_ID.describe("e.g. xedezhzb9la3ye"),
+    until: z.enum(["RUNNING", "PORTS_READY"]).default("RUNNING").describe("e.g. PORTS_READY"),
+    timeout_s: z.number().int().min(5).max(900).default(300).describe("Seconds, e.g. 300"),
   },
   output: {
     outcome: z.enum(["ready", "failed", "stopped", "timed_out"]),
-    pod: z.object(podRowShape),
+    status: z.string(),
+    ports: z.record(z.string(), z.string().nullable()).describe("port → URL or ip:port"),
+    ssh: z.string().nullable(),
     waited_s: z.number(),
-    polls: z.number(),
     diagnosis: z.array(z.string()).describe("Last log lines when the pod failed or stopped"),
     next: z.string(),
   },
   async run(args, ctx) {
+    checkPodId(args.pod_id, "wait for pod");
     const started = ctx.clock.now();
-    const deadline = started + args.timeout_s * 1000;
-    let interval = FIRST_POLL_MS;
-    let polls = 0;
-    for (;;) {
-      const pod = await ctx.runpod.getPod(args.pod_id, ctx.signal);
-      polls++;
-      const waited = Math.round((ctx.clock.now() - started) / 1000);
-      await ctx.progress(
-        waited,
-        args.timeout_s,
-        `Pod ${pod.id} is ${pod.status} after ${waited} s`,
+    const { value: pod, polls, waitedS: waited } = await poll(ctx, {
+      started,
+      deadline: started + args.timeout_s * 1000,
+      firstMs: FIRST_POLL_MS,
+      maxMs: MAX_POLL_MS,
+      read: () => ctx.runpod.getPod(args.pod_id, ctx.signal),
+      isDone: (p) => podIsReady(p, args.until) || ENDED.has(p.status),
+      totalS: args.timeout_s,
+      progress: (p, waitedS) => `Pod ${p.id} is ${p.status} after ${waitedS} s`,
+    });
+    const row = {
+      status: pod.status,
+      ports: podPorts(pod),
+      ssh: sshCommand(pod),
+    };
+    const result = (outcome: WaitOutcome, next: string, diagnosis: string[] = []) => {
+      const head = `Pod ${pod.id} ${
+        outcome === "ready"
+          ? `is ${args.until === "RUNNING" ? "RUNNING" : "RUNNING with ports up"}`
+          : `is ${pod.status}`
+      } after ${waited} s (${polls} polls). ${next}`;
+      const rest = { outcome, ...row, waited_s: waited, next };
+      // Log lines reach the text only inside the untrusted fence, never as raw JSON.
+      const logs = diagnosis.length > 0
+        ? `\n\n${JSON.stringify(rest)}\n\nLast ${diagnosis.length} log line(s):\n${
+          untrusted(`pod ${pod.id} logs`, diagnosis.join("\n"))
+        }`
+        : "";
+      return {
+        summary: `${head}${logs}`,
+        data: { outcome, ...row, waited_s: waited, diagnosis, next },
+        summaryHasData: diagnosis.length > 0,
+      };
+    };
+    if (podIsReady(pod, args.until)) {
+      return result(
+        "ready",
+        row.ssh ? `Connect with: ${row.ssh}` : "Use get_pod for ports and details.",
       );
-      const row = podRow(pod);
-      const result = (
-        outcome: "ready" | "failed" | "stopped" | "timed_out",
-        next: string,
-        diagnosis: string[] = [],
-      ) => ({
-        summary: `Pod ${pod.id} ${
-          outcome === "ready"
-            ? `is ${args.until === "RUNNING" ? "RUNNING" : "RUNNING with ports up"}`
-            : `is ${pod.status}`
-        } after ${waited} s (${polls} polls). ${next}`,
-        data: { outcome, pod: row, waited_s: waited, polls, diagnosis, next },
-      });
-      if (podIsReady(pod, args.until)) {
-        return result(
-          "ready",
-          row.ssh ? `Connect with: ${row.ssh}` : "Use get_pod for ports and details.",
-        );
-      }
-      if (pod.status === "ERROR") {
-        const logs = await lastLogLines(ctx.runpod, pod.id, 20, ctx.signal);
-        return result(
-          "failed",
-          "The pod failed to start: read the diagnosis, fix the image or arguments (update_pod), then start_pod; or terminate_pod to stop paying for its volume.",
-          logs,
-        );
-      }
-      if (pod.status === "EXITED" || pod.status === "TERMINATED") {
-        const logs = pod.status === "EXITED"
-          ? await lastLogLines(ctx.runpod, pod.id, 20, ctx.signal)
-          : [];
-        return result(
-          "stopped",
-          pod.status === "EXITED"
-            ? "The pod is stopped (its container exited or it was stopped): start_pod to run it again."
-            : "The pod was terminated.",
-          logs,
-        );
-      }
-      const remaining = deadline - ctx.clock.now();
-      if (remaining <= 0) {
-        return result(
-          "timed_out",
-          `Still ${pod.status}. Call wait_for_pod again to keep waiting, or read get_pod_logs with source=system to see what it is doing.`,
-        );
-      }
-      await ctx.clock.sleep(Math.min(interval, remaining), ctx.signal);
-      interval = Math.min(Math.round(interval * 1.5), MAX_POLL_MS);
     }
+    if (pod.status === "ERROR") {
+      const logs = await lastLogLines(ctx.runpod, pod.id, 20, ctx.signal);
+      return result(
+        "failed",
+        "The pod failed to start: read the diagnosis, fix the image or arguments (update_pod), then start_pod; or terminate_pod to stop paying for its volume.",
+        logs,
+      );
+    }
+    if (pod.status === "EXITED" || pod.status === "TERMINATED") {
+      const logs = pod.status === "EXITED"
+        ? await lastLogLines(ctx.runpod, pod.id, 20, ctx.signal)
+        : [];
+      return result(
+        "stopped",
+        pod.status === "EXITED"
+          ? "The pod is stopped (its container exited or it was stopped): start_pod to run it again."
+          : "The pod was terminated.",
+        logs,
+      );
+    }
+    return result(
+      "timed_out",
+      `Still ${pod.status}. Call wait_for_pod again to keep waiting, or read get_pod_logs with source=system to see what it is doing.`,
+    );
   },
 });

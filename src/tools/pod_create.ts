@@ -4,6 +4,7 @@
  * @module
  */
 
+import { withMarker } from "../policy/protect.ts";
 import { z } from "zod";
 import {
   createPod,
@@ -19,6 +20,7 @@ import {
   DATA_CENTER_ID,
   dockerArgsArg,
   envArg,
+  idString,
   imageArg,
   keptNote,
   LIMITS,
@@ -26,87 +28,70 @@ import {
   nameArg,
   portsArg,
   resolveEnvWrite,
-  RESOURCE_ID,
   tooLong,
 } from "./_args.ts";
 import { CREATES, defineTool, DESTRUCTIVE, ToolInputError } from "./_define.ts";
-import { resolveGpuType } from "./_gpu.ts";
+import { cudaOnAmdWarning, resolveGpuType } from "./_gpu.ts";
+import { onCapacityError } from "./_capacity.ts";
+import { podStorage, round4 } from "../policy/estimate.ts";
 import { validateSshPublicKey } from "./_ssh_key.ts";
-import { podRow, podRowShape } from "./pods.ts";
+import { checkPodId, podSummary, podSummaryShape } from "./pods.ts";
 
 /** What create_pod and update_pod return. */
-const podResultShape = {
-  ...podRowShape,
-  env: z.record(z.string(), z.string()).describe("Env vars; secret-looking values are masked"),
-  cloud: z.string().nullable(),
-  data_center_id: z.string().nullable(),
-  image: z.string().nullable(),
-};
+const maskedEnv = z.record(z.string(), z.string()).describe("Env vars; secrets masked");
 
 /** `create_pod`: rents a GPU or CPU pod. */
 export const createPodTool = defineTool({
   name: "create_pod",
-  title: "Create a pod",
+  title: "Create pod",
   description:
-    "Rents a pod; billing starts now at the returned cost_per_hour (USD) until stop_pod or terminate_pod. Give image or template_id, and gpu_type (id or name, e.g. 'RTX 4090') or cpu_flavor + vcpu_count. Tell the user the hourly cost first. Then call wait_for_pod.",
+    "Rents a pod, billed USD/hour until stop_pod or terminate_pod: tell the user the cost first. Needs image or template_id, and gpu_type or cpu_flavor + vcpu_count. Next: wait_for_pod.",
   toolset: "pods",
   annotations: CREATES,
   input: {
-    name: nameArg().describe("Pod name, e.g. llama-finetune"),
+    name: nameArg().describe("e.g. llama-finetune"),
     image: imageArg().optional().describe(
-      "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
+      "e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
     ),
-    template_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
-      "Template id instead of (or under) image, e.g. 30zmvf89kd",
+    template_id: idString("template id").optional().describe(
+      "e.g. 30zmvf89kd",
     ),
-    gpu_type: z.string().trim().min(2).max(100).optional().describe(
-      "GPU type id or name, e.g. RTX 4090 or NVIDIA A100-SXM4-80GB",
-    ),
-    gpu_count: z.number().int().min(1).max(16).default(1).describe("GPUs in the pod, e.g. 1"),
+    gpu_type: z.string().trim().optional().describe("Id or name, e.g. RTX 4090"),
+    gpu_count: z.number().int().min(1).max(16).default(1).describe("GPUs, e.g. 2"),
     cpu_flavor: z.string().trim().regex(/^cpu\d[a-z]$/).optional().describe(
-      "CPU flavor for a CPU-only pod, e.g. cpu5c (see list_cpu_types)",
+      "CPU pod, e.g. cpu5c",
     ),
-    vcpu_count: z.number().int().min(1).max(128).optional().describe(
-      "vCPUs for a CPU pod, a power of 2, e.g. 4",
-    ),
+    vcpu_count: z.number().int().min(1).max(128).optional().describe("Power of 2, e.g. 4"),
     cloud: z.enum(["SECURE", "COMMUNITY"]).default("SECURE").describe(
-      "SECURE (data centers) or COMMUNITY (cheaper hosts), e.g. SECURE",
+      "COMMUNITY is cheaper, e.g. SECURE",
     ),
-    data_center_ids: z.array(z.string().regex(DATA_CENTER_ID)).max(20).optional().describe(
-      'Preferred data centers, e.g. ["US-KS-2"] (see list_data_centers)',
+    data_center_ids: z.array(z.string().regex(DATA_CENTER_ID)).optional().describe(
+      'Preferred, e.g. ["US-KS-2"]',
     ),
     container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
-      "Ephemeral container disk in GB, wiped on stop, e.g. 50",
+      "Wiped on stop, e.g. 50",
     ),
     volume_gb: z.number().int().min(10).max(4000).optional().describe(
-      "Pod volume in GB kept across stops (not on CPU pods), e.g. 20",
+      "Kept on stop; GPU pods, e.g. 20",
     ),
-    network_volume_id: z.string().trim().regex(RESOURCE_ID).max(64).optional().describe(
-      "Network volume to attach instead of volume_gb, same data center, e.g. agv6w2qcg7",
+    network_volume_id: idString("network volume id").optional().describe(
+      "Same data center, e.g. agv6w2qcg7",
     ),
-    volume_mount_path: mountPathArg.default("/workspace").describe(
-      "Where the volume is mounted, e.g. /workspace",
-    ),
-    ports: portsArg.optional().describe('Ports to expose, e.g. ["8888/http", "22/tcp"]'),
-    env: envArg.optional().describe('Env vars, e.g. {"MODEL": "llama-3-8b"}'),
-    start_ssh: z.boolean().default(true).describe(
-      "Start sshd with the account's SSH keys, e.g. true",
-    ),
+    volume_mount_path: mountPathArg.default("/workspace").describe("e.g. /workspace"),
+    ports: portsArg.optional().describe('e.g. ["8888/http"]'),
+    env: envArg.optional().describe('e.g. {"MODEL": "llama-3-8b"}'),
+    start_ssh: z.boolean().default(true).describe("Account SSH keys, e.g. true"),
     ssh_public_key: z.string().max(
       LIMITS.SSH_PUBLIC_KEY_CHARS,
       tooLong("ssh_public_key", LIMITS.SSH_PUBLIC_KEY_CHARS),
-    ).optional().describe(
-      "Extra OpenSSH public key line (not a path or private key), e.g. ssh-ed25519 AAAA… me@laptop",
-    ),
-    docker_args: dockerArgsArg.optional().describe(
-      "Arguments for the container entrypoint, e.g. python train.py --epochs 3",
-    ),
+    ).optional().describe("e.g. ssh-ed25519 AAAA… me@laptop"),
+    docker_args: dockerArgsArg.optional().describe("e.g. python train.py"),
     min_cuda_version: z.string().regex(/^\d+\.\d+$/).optional().describe(
-      "Lowest host CUDA version, e.g. 12.4",
+      "Lowest host CUDA, e.g. 12.4",
     ),
   },
   output: {
-    pod: z.object(podResultShape),
+    pod: z.object(podSummaryShape),
     estimated_cost_per_hour: z.number().nullable().describe(
       "Catalog price × GPU count, USD/hour, before RunPod's own figure",
     ),
@@ -136,7 +121,7 @@ export const createPodTool = defineTool({
       );
     }
     checkPorts(args.ports, "create pod");
-    checkNewEnv(args.env, "create pod");
+    await checkNewEnv(args.env, "create pod", ctx);
     const env: Record<string, string> = { ...args.env };
     if (args.ssh_public_key !== undefined) {
       // RunPod's images install PUBLIC_KEY into authorized_keys at start.
@@ -148,6 +133,7 @@ export const createPodTool = defineTool({
     if (args.template_id) body.templateId = args.template_id;
     body.cloud = args.cloud;
     let estimate: number | null = null;
+    let amdWarning: string | undefined;
 
     if (isGpu) {
       const gpus = await ctx.runpod.listGpuTypes({}, ctx.signal);
@@ -170,7 +156,8 @@ export const createPodTool = defineTool({
       body.gpu = { id: gpu.id, count: args.gpu_count };
       if (args.min_cuda_version) body.gpu.minCudaVersion = args.min_cuda_version;
       const price = args.cloud === "SECURE" ? gpu.price.secure : gpu.price.community;
-      estimate = Math.round(price * args.gpu_count * 10000) / 10000;
+      estimate = round4(price * args.gpu_count);
+      amdWarning = cudaOnAmdWarning(gpu, args.image);
     } else {
       if (!args.cpu_flavor || args.vcpu_count === undefined) {
         throw new ToolInputError(
@@ -197,28 +184,40 @@ export const createPodTool = defineTool({
       };
     }
     if (args.ports?.length) body.ports = args.ports;
-    if (Object.keys(env).length > 0) body.env = env;
+    body.env = withMarker(env);
     body.startSsh = args.start_ssh || args.ssh_public_key !== undefined;
     if (args.docker_args !== undefined) body.args = args.docker_args;
 
-    const pod = await createPod(ctx.runpod, body, ctx.signal);
+    const pod = await createPod(ctx.runpod, body, ctx.signal).catch(
+      onCapacityError(
+        ctx,
+        body.gpu &&
+          {
+            action: "create pod",
+            product: "POD",
+            gpuTypeId: body.gpu.id,
+            count: args.gpu_count,
+            cloud: args.cloud,
+          },
+      ),
+    );
     const recovered = recoveryNote(pod);
-    const row = podRow(pod);
     const cost = pod.cost > 0 ? pod.cost : estimate ?? 0;
     return {
       summary: `${
         recovered ? `${recovered} ` : ""
       }Created pod ${pod.id} "${pod.name}" (${pod.status}) at $${
         cost.toFixed(2)
-      }/h; billing runs until stop_pod or terminate_pod. Next: wait_for_pod.`,
+      }/h; billing runs until stop_pod or terminate_pod.${
+        [
+          podStorage(args.container_disk_gb ?? 0, args.volume_gb ?? 0).lines.map((l) =>
+            ` Storage: ${l}.`
+          ).join(""),
+          amdWarning ? ` ${amdWarning}` : "",
+        ].join("")
+      } Next: wait_for_pod.`,
       data: {
-        pod: {
-          ...row,
-          env: maskEnv(pod.env, ctx.showSecrets),
-          cloud: pod.cloud ?? null,
-          data_center_id: pod.dataCenterId ?? null,
-          image: pod.image ?? null,
-        },
+        pod: podSummary(pod),
         estimated_cost_per_hour: estimate,
         next: `wait_for_pod with pod_id=${pod.id} until it is RUNNING`,
       },
@@ -229,31 +228,33 @@ export const createPodTool = defineTool({
 /** `update_pod`: changes a pod's name, image, disk, ports, env or lock. */
 export const updatePodTool = defineTool({
   name: "update_pod",
-  title: "Update a pod",
+  title: "Update pod",
   description:
-    "Changes a pod's settings. Changing image, docker_args, container_disk_gb, ports or env restarts a running pod's container and wipes its container disk (the volume is kept). env REPLACES all env vars. locked=true blocks stop and terminate. Returns the updated pod.",
+    "Changes a pod. New image, docker_args, container_disk_gb, ports or env restart it and wipe its container disk (volume kept). env replaces all vars.",
   toolset: "pods",
   annotations: DESTRUCTIVE,
   input: {
-    pod_id: z.string().trim().regex(RESOURCE_ID).max(64).describe("Pod id, e.g. xedezhzb9la3ye"),
-    name: nameArg().optional().describe("New name, e.g. llama-eval"),
-    image: imageArg().optional().describe(
-      "New image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
-    ),
-    docker_args: dockerArgsArg.optional().describe(
-      "New entrypoint arguments, e.g. python serve.py",
-    ),
-    container_disk_gb: z.number().int().min(1).max(2000).optional().describe(
-      "New container disk size in GB, e.g. 80",
-    ),
-    ports: portsArg.optional().describe('New full port list, e.g. ["8888/http"]'),
+    pod_id: z.string().trim().describe("e.g. xedezhzb9la3ye"),
+    name: nameArg().optional().describe("e.g. llama-eval"),
+    image: imageArg().optional().describe("e.g. vllm/vllm-openai:v0.11.0"),
+    docker_args: dockerArgsArg.optional().describe("e.g. python serve.py"),
+    container_disk_gb: z.number().int().min(1).max(2000).optional().describe("GB, e.g. 80"),
+    ports: portsArg.optional().describe('All ports, e.g. ["8888/http"]'),
     env: envArg.optional().describe(
-      'New full env (replaces all); "[masked]" keeps a secret\'s stored value, e.g. {"MODEL": "x", "HF_TOKEN": "[masked]"}',
+      '"[masked]" keeps a stored secret, e.g. {"HF_TOKEN": "[masked]"}',
     ),
-    locked: z.boolean().optional().describe("Lock against stop/terminate, e.g. true"),
+    locked: z.boolean().optional().describe("Blocks stop/terminate, e.g. true"),
   },
-  output: { pod: z.object(podResultShape), changed: z.array(z.string()) },
+  output: {
+    pod: z.object({
+      id: z.string(),
+      name: z.string(),
+      env: maskedEnv,
+    }),
+    changed: z.array(z.string()),
+  },
   async run(args, ctx) {
+    checkPodId(args.pod_id, "update pod");
     checkPorts(args.ports, `update pod ${args.pod_id}`);
     const body: UpdatePodBody = {};
     if (args.name !== undefined) body.name = args.name;
@@ -276,6 +277,7 @@ export const updatePodTool = defineTool({
         args.env,
         `update pod ${args.pod_id}`,
         async () => (await ctx.runpod.getPod(args.pod_id, ctx.signal)).env,
+        ctx,
       );
       body.env = safe.env;
       kept = safe.kept;
@@ -287,11 +289,9 @@ export const updatePodTool = defineTool({
       }`,
       data: {
         pod: {
-          ...podRow(pod),
+          id: pod.id,
+          name: pod.name,
           env: maskEnv(pod.env, ctx.showSecrets),
-          cloud: pod.cloud ?? null,
-          data_center_id: pod.dataCenterId ?? null,
-          image: pod.image ?? null,
         },
         changed,
       },

@@ -4,19 +4,21 @@
  * @module
  */
 
+import { checkId } from "./_id_check.ts";
 import { z } from "zod";
 import type { Pod } from "../runpod/mod.ts";
 import { maskEnv } from "../secrets.ts";
-import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
+import { defineTool, READ_ONLY } from "./_define.ts";
 
-const portShape = {
-  port: z.string().describe("Container port and protocol, e.g. 8888/http"),
-  address: z.string().nullable().describe(
-    "Where to reach it: proxy URL for http, ip:port for tcp; null until RUNNING",
-  ),
-};
+/**
+ * Refuses a malformed pod id before anything reaches RunPod; `what` completes "Cannot …", e.g.
+ * "stop pod". The schemas leave the id's shape to this check, which names list_pods.
+ */
+export function checkPodId(id: string, what: string): void {
+  checkId(id, "pod", what);
+}
 
-/** Compact pod row used by list_pods. */
+/** Compact pod row used by list_pods and the `runpod://pods` resource. */
 export const podRowShape = {
   id: z.string(),
   name: z.string(),
@@ -24,18 +26,41 @@ export const podRowShape = {
   gpu_type: z.string().nullable().describe("GPU type id; null for CPU pods"),
   gpu_count: z.number().nullable(),
   cost_per_hour: z.number().describe("USD per hour RunPod bills now; 0 when stopped"),
-  uptime_s: z.number().nullable().describe(
-    "Seconds since the container started; null unless RUNNING",
+  ports: z.record(z.string(), z.string().nullable()).describe(
+    "port/protocol → proxy URL (http) or ip:port (tcp); null until RUNNING",
   ),
-  ports: z.array(z.object(portShape)),
   ssh: z.string().nullable().describe("Ready-to-run ssh command; null until assigned"),
 };
 
 type PodRow = z.output<z.ZodObject<typeof podRowShape>>;
 
-function portRows(pod: Pod): PodRow["ports"] {
+/** What write tools return about a pod: who it is, its state and what it costs. */
+export const podSummaryShape = {
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  gpu_type: z.string().nullable(),
+  gpu_count: z.number().nullable(),
+  cost_per_hour: z.number().describe("USD/hour"),
+};
+
+/** The {@linkcode podSummaryShape} of one pod. */
+export function podSummary(pod: Pod): z.output<z.ZodObject<typeof podSummaryShape>> {
+  return {
+    id: pod.id,
+    name: pod.name,
+    status: pod.status,
+    gpu_type: pod.gpu?.id ?? null,
+    gpu_count: pod.gpu?.count ?? null,
+    cost_per_hour: pod.cost,
+  };
+}
+
+/** Each exposed port (`8888/http`) and where to reach it, or null until the pod runs. */
+export function podPorts(pod: Pod): Record<string, string | null> {
   const live = pod.runtime?.ports ?? [];
-  return (pod.ports ?? []).map((spec) => {
+  const out: Record<string, string | null> = {};
+  for (const spec of pod.ports ?? []) {
     const [privateText, type = "tcp"] = spec.split("/");
     const privatePort = Number(privateText);
     let address: string | null = null;
@@ -46,30 +71,27 @@ function portRows(pod: Pod): PodRow["ports"] {
         if (mapping?.ip && mapping.public) address = `${mapping.ip}:${mapping.public}`;
       }
     }
-    return { port: spec, address };
-  });
+    out[spec] = address;
+  }
+  return out;
 }
 
-function sshCommand(pod: Pod): string | null {
+/** The ssh command to paste, or null until RunPod assigns one. */
+export function sshCommand(pod: Pod): string | null {
   return pod.ssh?.direct?.command ?? pod.ssh?.proxy?.command ?? null;
 }
 
 /** The compact row for one pod. */
 export function podRow(pod: Pod): PodRow {
   return {
-    id: pod.id,
-    name: pod.name,
-    status: pod.status,
-    gpu_type: pod.gpu?.id ?? null,
-    gpu_count: pod.gpu?.count ?? null,
-    cost_per_hour: pod.cost,
-    uptime_s: pod.status === "RUNNING" ? pod.runtime?.uptime ?? null : null,
-    ports: portRows(pod),
+    ...podSummary(pod),
+    ports: podPorts(pod),
     ssh: sshCommand(pod),
   };
 }
 
-function describeRow(row: PodRow): string {
+/** One line: id, name, status, GPU and USD/hour. */
+export function describeRow(row: z.output<z.ZodObject<typeof podSummaryShape>>): string {
   const hw = row.gpu_type ? `${row.gpu_count}× ${row.gpu_type}` : "CPU";
   return `${row.id} "${row.name}" ${row.status}, ${hw}, $${row.cost_per_hour.toFixed(2)}/h`;
 }
@@ -81,14 +103,12 @@ export const listPods = defineTool({
   name: "list_pods",
   title: "List pods",
   description:
-    "Lists the account's pods with status, GPU, cost in USD/hour, uptime, public ports and the ssh command. Filter by status or name. Use get_pod for one pod's full detail (env, mounts, utilisation, allowed actions).",
+    "Lists pods: status, GPU, USD/hour, ports, ssh. Next: get_pod for uptime, env, volume, allowed actions.",
   toolset: "pods",
   annotations: READ_ONLY,
   input: {
-    status: z.enum(STATUSES).optional().describe("Only pods in this status, e.g. RUNNING"),
-    name_contains: z.string().min(1).max(200).optional().describe(
-      "Only pods whose name contains this text (case-insensitive), e.g. llama",
-    ),
+    status: z.enum(STATUSES).optional().describe("e.g. RUNNING"),
+    name_contains: z.string().optional().describe("Any case, e.g. llama"),
   },
   output: {
     pods: z.array(z.object(podRowShape)),
@@ -112,62 +132,70 @@ export const listPods = defineTool({
   },
 });
 
+/** Where the pod's volume is, in words, or null without one. */
+function volumeText(pod: Pod): string | null {
+  const persistent = pod.mounts?.persistent;
+  if (persistent?.size) return `${persistent.size} GB pod volume at ${persistent.path}`;
+  const network = pod.mounts?.network ?? [];
+  if (network.length > 0) {
+    return network.map((m) => `network volume ${m.volumeId} at ${m.path}`).join(", ");
+  }
+  return null;
+}
+
 /** One pod in detail, as `get_pod` and the `runpod://pods/{pod_id}` resource show it. */
 export function podDetail(pod: Pod, showSecrets: boolean) {
+  const { ssh, ...row } = podRow(pod);
   return {
-    ...podRow(pod),
+    ...row,
+    uptime_s: pod.status === "RUNNING" ? pod.runtime?.uptime ?? null : null,
+    ssh_command: ssh,
     actions: [...(pod.actions ?? [])],
     image: pod.image ?? null,
-    cloud: pod.cloud ?? null,
     data_center_id: pod.dataCenterId ?? null,
     container_disk_gb: pod.disk ?? null,
-    mounts: (pod.mounts ?? null) as Record<string, unknown> | null,
+    volume: volumeText(pod),
     env: maskEnv(pod.env, showSecrets),
-    gpu_utilization_pct: pod.status === "RUNNING" && pod.runtime?.gpus
-      ? pod.runtime.gpus.map((g) => Number(g.util ?? 0))
-      : null,
-    created_at: pod.createdAt ?? null,
-    started_at: pod.startedAt ?? null,
+    gpu_util_pct: pod.status === "RUNNING"
+      ? (pod.runtime?.gpus ?? []).map((g) => Number(g.util ?? 0))
+      : [],
   };
 }
+
+// get_pod names the ssh command `ssh_command`, the one field a person copies from.
+const { ssh: _listSsh, ...detailRowShape } = podRowShape;
 
 /** `get_pod`: one pod in detail. */
 export const getPod = defineTool({
   name: "get_pod",
-  title: "Get pod details",
+  title: "Get pod",
   description:
-    "Shows one pod: status, allowed actions, GPU, cost in USD/hour, uptime, utilisation, ports, ssh command, image, disk, mounts and env (secret values masked). Use the pod id from list_pods.",
+    "One pod in detail: allowed actions, USD/hour, GPU use, ports, ssh, image, disk, volume, env (secrets masked).",
   toolset: "pods",
   annotations: READ_ONLY,
   input: {
-    pod_id: z.string().trim().min(1).max(64).describe("Pod id from list_pods, e.g. xedezhzb9la3ye"),
+    pod_id: z.string().trim().describe("e.g. xedezhzb9la3ye"),
   },
   output: {
-    ...podRowShape,
+    ...detailRowShape,
+    uptime_s: z.number().nullable().describe(
+      "Seconds since the container started; null unless RUNNING",
+    ),
+    ssh_command: z.string().nullable().describe("Ready-to-paste ssh command, else null"),
     actions: z.array(z.string()).describe("Actions RunPod allows in the current status"),
     image: z.string().nullable(),
-    cloud: z.string().nullable(),
     data_center_id: z.string().nullable(),
     container_disk_gb: z.number().nullable(),
-    mounts: z.record(z.string(), z.unknown()).nullable(),
+    volume: z.string().nullable().describe("Pod or network volume and its mount path"),
     env: z.record(z.string(), z.string()).describe("Env vars; secret-looking values are masked"),
-    gpu_utilization_pct: z.array(z.number()).nullable().describe(
-      "Per-GPU utilisation while RUNNING",
-    ),
-    created_at: z.string().nullable(),
-    started_at: z.string().nullable(),
+    gpu_util_pct: z.array(z.number()).describe("Per GPU; empty unless RUNNING"),
   },
   async run(args, ctx) {
-    if (!/^[A-Za-z0-9_-]+$/.test(args.pod_id)) {
-      throw new ToolInputError(
-        `Cannot look up pod "${
-          args.pod_id.slice(0, 64)
-        }": a pod id has only letters, digits, - and _ (see list_pods)`,
-      );
-    }
+    checkPodId(args.pod_id, "look up pod");
     const pod = await ctx.runpod.getPod(args.pod_id, ctx.signal);
     const data = podDetail(pod, ctx.showSecrets);
     const next = data.actions.length > 0 ? ` Allowed actions: ${data.actions.join(", ")}.` : "";
-    return { summary: describeRow(data) + "." + next, data };
+    const ssh = data.ssh_command ? ` SSH: ${data.ssh_command}` : "";
+    return { summary: describeRow(data) + "." + next + ssh, data };
   },
 });

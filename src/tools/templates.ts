@@ -4,6 +4,7 @@
  * @module
  */
 
+import { withMarker } from "../policy/protect.ts";
 import { z } from "zod";
 import {
   createTemplate,
@@ -43,9 +44,8 @@ const templateRowShape = {
   id: z.string(),
   name: z.string(),
   image: z.string(),
-  category: z.string().describe("NVIDIA, AMD or CPU"),
-  serverless: z.boolean().describe("true: for serverless endpoints; false: for pods"),
-  public: z.boolean(),
+  category: z.string(),
+  serverless: z.boolean(),
   container_disk_gb: z.number(),
   ports: z.array(z.string()),
 };
@@ -60,45 +60,61 @@ export function templateRow(t: Template): TemplateRow {
     image: t.image,
     category: t.category,
     serverless: t.serverless,
-    public: t.public,
     container_disk_gb: t.disk,
     ports: [...t.ports],
   };
 }
 
-/** One template in detail (get, create and update results). */
+/**
+ * One template in detail (get_template and the template resource). What is often empty is left
+ * out when empty; allowed CUDA versions (which no tool here sets) are in the text summary only.
+ */
 const templateDetailShape = {
   ...templateRowShape,
+  public: z.boolean().describe("Shared in the public catalog"),
   env: z.record(z.string(), z.string()).describe("Env vars; secret-looking values are masked"),
-  volume_gb: z.number().nullable().describe("Pod volume in GB; null when none"),
-  volume_mount_path: z.string().nullable(),
-  docker_args: z.string(),
-  registry_id: z.string().nullable().describe("Registry credential for a private image"),
+  volume_gb: z.number().optional().describe("Pod volume in GB; absent when none"),
+  volume_mount_path: z.string().optional(),
+  docker_args: z.string().optional().describe("Absent when empty"),
+  registry_id: z.string().optional().describe("Registry credential for a private image"),
   start_ssh: z.boolean(),
   start_jupyter: z.boolean(),
-  allowed_cuda_versions: z.array(z.string()).describe("Empty means any CUDA version"),
 };
 
 type TemplateDetail = z.output<z.ZodObject<typeof templateDetailShape>>;
 
 /** One template in detail, env masked unless `showSecrets`. */
 export function templateDetail(t: Template, showSecrets: boolean): TemplateDetail {
+  const volume = t.mounts.persistent;
   return {
     ...templateRow(t),
+    public: t.public,
     env: maskEnv(t.env, showSecrets),
-    volume_gb: t.mounts.persistent?.size ?? null,
-    volume_mount_path: t.mounts.persistent?.path ?? null,
-    docker_args: t.args,
-    registry_id: t.registry,
+    ...(volume ? { volume_gb: volume.size, volume_mount_path: volume.path } : {}),
+    ...(t.args ? { docker_args: t.args } : {}),
+    ...(t.registry ? { registry_id: t.registry } : {}),
     start_ssh: t.startSsh,
     start_jupyter: t.startJupyter,
-    allowed_cuda_versions: [...t.allowedCudaVersions],
   };
 }
 
 function describeRow(row: TemplateRow): string {
   const kind = row.serverless ? "serverless" : "pod";
   return `${row.id} "${row.name}" (${kind}, ${row.category}) ${row.image}`;
+}
+
+/** The one-line summary of a template in detail, with what the structured result leaves out. */
+function describeDetail(t: Template, detail: TemplateDetail): string {
+  const parts = [`${detail.container_disk_gb} GB container disk`];
+  if (detail.volume_gb !== undefined) {
+    parts.push(`${detail.volume_gb} GB volume at ${detail.volume_mount_path}`);
+  }
+  if (detail.ports.length) parts.push(`ports ${detail.ports.join(", ")}`);
+  const env = Object.keys(detail.env);
+  if (env.length) parts.push(`env ${env.join(", ")}`);
+  if (detail.registry_id) parts.push(`registry ${detail.registry_id}`);
+  if (t.allowedCudaVersions.length) parts.push(`CUDA ${t.allowedCudaVersions.join(", ")} only`);
+  return `${describeRow(detail)}; ${parts.join("; ")}.`;
 }
 
 function notFound(id: string, action: string): string {
@@ -110,21 +126,19 @@ export const listTemplatesTool = defineTool({
   name: "list_templates",
   title: "List templates",
   description:
-    "Lists container templates: your own (source=mine) or RunPod's public catalog (official, verified, community; at most 100, no paging). Rows show image, category, pod vs serverless, container disk in GB and ports. Use get_template for env and volume; pass template_id to create_pod.",
+    "Lists your templates or a public catalog slice (first 100 only); disk in GB. get_template shows env and volume; pass template_id to create_pod.",
   toolset: "storage",
   annotations: READ_ONLY,
   input: {
     source: z.enum(["mine", ...TEMPLATE_SOURCES]).default("mine").describe(
-      "mine (your templates) or a public catalog slice: official, verified, community; e.g. official",
+      "mine or a catalog slice, e.g. official",
     ),
     name_contains: z.string().min(1).max(200).optional().describe(
-      "Only templates whose name contains this text (case-insensitive), e.g. pytorch",
+      "Name filter, e.g. pytorch",
     ),
   },
   output: {
     templates: z.array(z.object(templateRowShape)),
-    count: z.number(),
-    source: z.string(),
     truncated: z.boolean().describe(
       "RunPod returned its maximum of 100 catalog templates; more exist that no call can list",
     ),
@@ -150,7 +164,7 @@ export const listTemplatesTool = defineTool({
       : `${rows.length} template(s) (${args.source}):${cap}\n${rows.map(describeRow).join("\n")}`;
     return {
       summary,
-      data: { templates: rows, count: rows.length, source: args.source, truncated },
+      data: { templates: rows, truncated },
     };
   },
 });
@@ -160,7 +174,7 @@ export const getTemplateTool = defineTool({
   name: "get_template",
   title: "Get template details",
   description:
-    "Shows one template (yours or public): image, category, pod vs serverless, container disk and volume in GB, mount path, ports, env (secret values masked), docker args, registry credential, SSH/Jupyter start. Use the id from list_templates.",
+    "Shows one template (yours or public): disk and volume in GB, ports, env (secrets masked), start command, registry.",
   toolset: "storage",
   annotations: READ_ONLY,
   input: { template_id: idArg("template id", "runpod-torch-v280") },
@@ -176,34 +190,25 @@ export const getTemplateTool = defineTool({
       });
     }
     const data = templateDetail(template, ctx.showSecrets);
-    return { summary: `${describeRow(data)}.`, data };
+    return { summary: describeDetail(template, data), data };
   },
 });
 
+// Shared by create_template and update_template: every word here is in tools/list twice.
 const common = {
-  serverless: z.boolean().describe("true for a serverless endpoint template, e.g. false"),
-  category: z.enum(TEMPLATE_CATEGORIES).describe(
-    "Hardware family: NVIDIA, AMD or CPU, e.g. NVIDIA",
-  ),
+  serverless: z.boolean().describe("Endpoint, not pod, e.g. false"),
+  category: z.enum(TEMPLATE_CATEGORIES).describe("Hardware, e.g. NVIDIA"),
   container_disk_gb: z.number().int().min(1).max(2000).describe(
-    "Ephemeral container disk in GB, e.g. 50",
+    "Wiped on stop, e.g. 50",
   ),
-  volume_gb: z.number().int().min(10).max(4000).describe(
-    "Pod volume in GB kept across stops (pod templates only), e.g. 20",
-  ),
-  volume_mount_path: mountPathArg.describe(
-    "Where the pod volume is mounted, e.g. /workspace",
-  ),
-  ports: portsArg.describe('Ports to expose, e.g. ["8888/http", "22/tcp"]'),
-  env: envArg.describe(
-    'Env vars; on update "[masked]" keeps a secret\'s stored value, e.g. {"MODEL": "llama-3-8b"}',
-  ),
-  docker_args: dockerArgsArg.describe(
-    "Arguments for the container entrypoint, e.g. python serve.py",
-  ),
-  registry_id: idArg("registry credential id for a private image", "cm1x2y3z4"),
-  start_ssh: z.boolean().describe("Start sshd with the account's SSH keys, e.g. true"),
-  start_jupyter: z.boolean().describe("Start JupyterLab (expose 8888/http), e.g. false"),
+  volume_gb: z.number().int().min(10).max(4000).describe("Pod only, e.g. 20"),
+  volume_mount_path: mountPathArg.describe("e.g. /workspace"),
+  ports: portsArg.describe('e.g. ["8888/http","22/tcp"]'),
+  env: envArg.describe('e.g. {"MODEL":"qwen"}'),
+  docker_args: dockerArgsArg.describe("Command, e.g. python serve.py"),
+  registry_id: idArg("registry credential id", "cm1x2y3z4"),
+  start_ssh: z.boolean().describe("Start sshd, e.g. true"),
+  start_jupyter: z.boolean().describe("Start Jupyter, e.g. false"),
 };
 
 /** `create_template`: a reusable pod or serverless container configuration. */
@@ -211,14 +216,12 @@ export const createTemplateTool = defineTool({
   name: "create_template",
   title: "Create a template",
   description:
-    "Saves a reusable container configuration (image, container disk and pod volume in GB, ports, env, args, registry credential) for pods (create_pod template_id) or serverless endpoints (serverless=true; no volume). Costs nothing by itself. Names are unique per account. For a private image, create_registry first and pass registry_id.",
+    "Saves a free, reusable container config (sizes in GB) for create_pod template_id or, with serverless=true (no volume), for endpoints. Private image: create_registry first.",
   toolset: "storage",
   annotations: CREATES,
   input: {
-    name: nameArg().describe("Template name, e.g. llama-server"),
-    image: imageArg().describe(
-      "Container image, e.g. runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04",
-    ),
+    name: nameArg().describe("e.g. llama-server"),
+    image: imageArg().describe("e.g. vllm/vllm-openai:v0.11"),
     serverless: common.serverless.default(false),
     category: common.category.default("NVIDIA"),
     container_disk_gb: common.container_disk_gb.optional(),
@@ -231,7 +234,7 @@ export const createTemplateTool = defineTool({
     start_ssh: common.start_ssh.optional(),
     start_jupyter: common.start_jupyter.optional(),
   },
-  output: { template: z.object(templateDetailShape), next: z.string() },
+  output: { template_id: z.string() },
   async run(args, ctx) {
     const action = `create template "${args.name}"`;
     if (args.serverless && (args.volume_gb !== undefined || args.volume_mount_path)) {
@@ -243,7 +246,7 @@ export const createTemplateTool = defineTool({
       throw new ToolInputError(`Cannot ${action}: volume_mount_path needs volume_gb too`);
     }
     checkPorts(args.ports, action);
-    checkNewEnv(args.env, action);
+    await checkNewEnv(args.env, action, ctx);
     const body: CreateTemplateBody = {
       name: args.name,
       image: args.image,
@@ -257,7 +260,7 @@ export const createTemplateTool = defineTool({
       };
     }
     if (args.ports?.length) body.ports = args.ports;
-    if (args.env && Object.keys(args.env).length > 0) body.env = args.env;
+    body.env = withMarker(args.env);
     if (args.docker_args !== undefined) body.args = args.docker_args;
     if (args.registry_id !== undefined) body.registry = args.registry_id;
     if (args.start_ssh !== undefined) body.startSsh = args.start_ssh;
@@ -278,10 +281,10 @@ export const createTemplateTool = defineTool({
       ? `use template_id=${template.id} when creating a serverless endpoint`
       : `create_pod with template_id=${template.id}`;
     return {
-      summary: `Created template ${template.id} "${template.name}" (${
-        template.serverless ? "serverless" : "pod"
-      }). Next: ${next}.`,
-      data: { template: templateDetail(template, ctx.showSecrets), next },
+      summary: `Created template ${
+        describeDetail(template, templateDetail(template, ctx.showSecrets))
+      } Next: ${next}.`,
+      data: { template_id: template.id },
     };
   },
 });
@@ -291,28 +294,28 @@ export const updateTemplateTool = defineTool({
   name: "update_template",
   title: "Update a template",
   description:
-    "Changes fields of one of your templates; only the given fields change. env and ports REPLACE the whole list. Running pods keep their old settings; new pods and endpoint workers use the new ones. volume_gb/volume_mount_path apply to pod templates only. Public catalog templates cannot be changed.",
+    "Changes the given fields of your template; env and ports REPLACE the whole list. Running pods keep old settings; new pods and workers get the new.",
   toolset: "storage",
   annotations: DESTRUCTIVE,
   input: {
     template_id: idArg("template id", "k3v9x0d2qa"),
-    name: nameArg().optional().describe("New name, e.g. llama-server-v2"),
-    image: imageArg().optional().describe(
-      "New image, e.g. vllm/vllm-openai:v0.11.0",
-    ),
+    name: nameArg().optional().describe("e.g. llama-server"),
+    image: imageArg().optional().describe("e.g. vllm/vllm-openai:v0.11"),
     serverless: common.serverless.optional(),
     category: common.category.optional(),
     container_disk_gb: common.container_disk_gb.optional(),
     volume_gb: common.volume_gb.optional(),
     volume_mount_path: common.volume_mount_path.optional(),
     ports: common.ports.optional(),
-    env: common.env.optional(),
+    env: common.env.optional().describe(
+      '"[masked]" keeps a stored value, e.g. {"MODEL":"qwen"}',
+    ),
     docker_args: common.docker_args.optional(),
     registry_id: common.registry_id.optional(),
     start_ssh: common.start_ssh.optional(),
     start_jupyter: common.start_jupyter.optional(),
   },
-  output: { template: z.object(templateDetailShape), changed: z.array(z.string()) },
+  output: { template_id: z.string(), changed: z.array(z.string()) },
   async run(args, ctx) {
     const action = "update template";
     const changed = Object.entries(args)
@@ -340,6 +343,7 @@ export const updateTemplateTool = defineTool({
         args.env,
         `${action} ${args.template_id}`,
         async () => (await current()).env,
+        ctx,
       );
       body.env = safe.env;
       kept = safe.kept;
@@ -387,10 +391,10 @@ export const updateTemplateTool = defineTool({
       });
     }
     return {
-      summary: `Updated template ${template.id} "${template.name}": ${changed.join(", ")}.${
-        keptNote(kept)
-      }`,
-      data: { template: templateDetail(template, ctx.showSecrets), changed },
+      summary: `Updated ${changed.join(", ")} of template ${
+        describeDetail(template, templateDetail(template, ctx.showSecrets))
+      }${keptNote(kept)}`,
+      data: { template_id: template.id, changed },
     };
   },
 });
@@ -400,11 +404,11 @@ export const deleteTemplateTool = defineTool({
   name: "delete_template",
   title: "Delete a template",
   description:
-    "Deletes one of your templates for good. RunPod refuses while a pod or serverless endpoint uses it: terminate the pod or delete the endpoint (or move it to another template) first. Pods already created from it are not affected otherwise.",
+    "Deletes your template for good. Refused while a pod or endpoint uses it: terminate the pod or repoint the endpoint first.",
   toolset: "storage",
   annotations: DESTRUCTIVE,
   input: { template_id: idArg("template id", "k3v9x0d2qa") },
-  output: { template_id: z.string(), deleted: z.boolean() },
+  output: { template_id: z.string() },
   async run(args, ctx) {
     try {
       await deleteTemplate(ctx.runpod, args.template_id, ctx.signal);
@@ -417,7 +421,7 @@ export const deleteTemplateTool = defineTool({
     }
     return {
       summary: `Deleted template ${args.template_id}.`,
-      data: { template_id: args.template_id, deleted: true },
+      data: { template_id: args.template_id },
     };
   },
 });

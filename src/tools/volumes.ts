@@ -5,6 +5,7 @@
  * @module
  */
 
+import { rememberCreated } from "../policy/protect.ts";
 import { z } from "zod";
 import {
   createNetworkVolume,
@@ -20,10 +21,10 @@ import {
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
 import { explainStatus, idArg, nameArg } from "./_args.ts";
 import {
-  HIGH_PERFORMANCE_USD_PER_GB_MONTH,
+  networkStorageKind,
   networkVolumeMonthlyCost,
-  STANDARD_ABOVE_TIER_USD_PER_GB_MONTH,
-  STANDARD_USD_PER_GB_MONTH,
+  storageCost,
+  storageRatesText,
 } from "../policy/estimate.ts";
 
 const DC_ID = /^[A-Z]{2,4}-[A-Z]{2,4}-\d+$/;
@@ -52,31 +53,30 @@ export function volumeRow(v: NetworkVolume): VolumeRow {
 }
 
 function describeRow(row: VolumeRow): string {
-  return `${row.id} "${row.name}" ${row.size_gb} GB ${row.type} in ${row.data_center}, ~$${
-    row.monthly_cost_usd.toFixed(2)
-  }/month`;
+  return `${row.id} "${row.name}" ${
+    storageCost(networkStorageKind(row.type), row.size_gb).text
+  } in ${row.data_center}`;
 }
 
 function notFound(id: string, action: string): string {
   return `Cannot ${action} network volume ${id}: it does not exist; list_network_volumes shows yours`;
 }
 
-const PRICE_NOTE =
-  `Estimates use list prices: STANDARD $${STANDARD_USD_PER_GB_MONTH}/GB-month ($${STANDARD_ABOVE_TIER_USD_PER_GB_MONTH} above 1 TB), HIGH_PERFORMANCE $${HIGH_PERFORMANCE_USD_PER_GB_MONTH}/GB-month.`;
+const PRICE_NOTE = `List prices: ${
+  storageRatesText(["network_standard", "network_high_performance"])
+}.`;
 
 /** `list_network_volumes`: the account's network volumes with monthly cost. */
 export const listNetworkVolumesTool = defineTool({
   name: "list_network_volumes",
   title: "List network volumes",
   description:
-    "Lists the account's network volumes: size in GB, data center, tier and estimated storage cost in USD/month (billed whether or not a pod uses them). Attach one with create_pod network_volume_id in the same data center. " +
-    PRICE_NOTE,
+    "Lists network volumes: GB, data center, tier, USD/month (billed even unused). Attach with create_pod network_volume_id in the same data center.",
   toolset: "storage",
   annotations: READ_ONLY,
   input: {},
   output: {
     volumes: z.array(z.object(volumeRowShape)),
-    count: z.number(),
     total_monthly_cost_usd: z.number().describe("Sum of monthly_cost_usd, USD per month"),
   },
   async run(_args, ctx) {
@@ -88,7 +88,7 @@ export const listNetworkVolumesTool = defineTool({
         rows.map(describeRow).join("\n");
     return {
       summary,
-      data: { volumes: rows, count: rows.length, total_monthly_cost_usd: total },
+      data: { volumes: rows, total_monthly_cost_usd: total },
     };
   },
 });
@@ -98,7 +98,7 @@ export const getNetworkVolumeTool = defineTool({
   name: "get_network_volume",
   title: "Get network volume",
   description:
-    "Shows one network volume: name, size in GB, data center, tier and estimated storage cost in USD/month. Use the id from list_network_volumes.",
+    "Shows one network volume: size in GB, data center, tier and estimated cost in USD/month.",
   toolset: "storage",
   annotations: READ_ONLY,
   input: { volume_id: idArg("network volume id", "agv6w2qcg7") },
@@ -120,24 +120,19 @@ export const createNetworkVolumeTool = defineTool({
   name: "create_network_volume",
   title: "Create a network volume",
   description:
-    "Creates persistent storage (10-4096 GB) in one data center; it is billed monthly from now until deleted, even with no pod attached. Tell the user the monthly cost first. Checks that the data center offers the tier (list_data_centers shows network_volumes). Then attach it with create_pod network_volume_id. " +
+    "Creates storage in one data center (list_data_centers), billed monthly until deleted, even unused: tell the user the cost first. Then create_pod network_volume_id. " +
     PRICE_NOTE,
   toolset: "storage",
   annotations: CREATES,
   input: {
-    name: nameArg().describe("Volume name, e.g. datasets"),
-    size_gb: z.number().int().min(10).max(4096).describe("Size in GB (10-4096), e.g. 100"),
+    name: nameArg().describe("e.g. datasets"),
+    size_gb: z.number().int().min(10).max(4096).describe("e.g. 100 (GB)"),
     data_center_id: z.string().trim().regex(DC_ID, "a data center id looks like EU-RO-1").describe(
-      "Data center, where the pods using it must run, e.g. EU-RO-1",
+      "Its pods run here too, e.g. EU-RO-1",
     ),
-    type: z.enum(VOLUME_TYPES).default("STANDARD").describe(
-      "Storage tier, fixed for the volume's life: STANDARD or HIGH_PERFORMANCE, e.g. STANDARD",
-    ),
+    type: z.enum(VOLUME_TYPES).default("STANDARD").describe("Fixed tier, e.g. STANDARD"),
   },
-  output: {
-    volume: z.object(volumeRowShape),
-    next: z.string(),
-  },
+  output: { volume_id: z.string(), monthly_cost_usd: z.number() },
   async run(args, ctx) {
     const type: VolumeType = args.type;
     const centers = await ctx.runpod.listDataCenters({}, ctx.signal);
@@ -161,6 +156,7 @@ export const createNetworkVolumeTool = defineTool({
       dataCenter: dc.id,
       type,
     }, ctx.signal);
+    rememberCreated(volume.id);
     const row = volumeRow(volume);
     const next =
       `create_pod with network_volume_id=${volume.id} and data_center_ids=["${volume.dataCenter}"]`;
@@ -169,7 +165,7 @@ export const createNetworkVolumeTool = defineTool({
         `Created network volume ${volume.id} "${volume.name}": ${row.size_gb} GB ${row.type} in ${row.data_center}, ~$${
           row.monthly_cost_usd.toFixed(2)
         }/month until delete_network_volume. Next: ${next}.`,
-      data: { volume: row, next },
+      data: { volume_id: volume.id, monthly_cost_usd: row.monthly_cost_usd },
     };
   },
 });
@@ -179,8 +175,7 @@ export const updateNetworkVolumeTool = defineTool({
   name: "update_network_volume",
   title: "Grow or rename a network volume",
   description:
-    "Renames a network volume or grows it (size_gb, up to 4096 GB). Volumes can only grow, never shrink: to get a smaller one, create a new volume and copy the data. Growing raises the monthly cost, shown in the result. " +
-    PRICE_NOTE,
+    "Renames or grows a network volume (GB). It never shrinks: create a smaller one and copy the data. Growing raises the USD/month cost.",
   toolset: "storage",
   annotations: {
     readOnlyHint: false,
@@ -190,14 +185,12 @@ export const updateNetworkVolumeTool = defineTool({
   },
   input: {
     volume_id: idArg("network volume id", "agv6w2qcg7"),
-    name: nameArg().optional().describe("New name, e.g. datasets-v2"),
-    size_gb: z.number().int().min(10).max(4096).optional().describe(
-      "New total size in GB, not less than now, e.g. 200",
-    ),
+    name: nameArg().optional().describe("e.g. datasets-v2"),
+    size_gb: z.number().int().min(10).max(4096).optional().describe("New total, e.g. 200"),
   },
   output: {
-    volume: z.object(volumeRowShape),
-    previous_size_gb: z.number(),
+    size_gb: z.number(),
+    monthly_cost_usd: z.number(),
     previous_monthly_cost_usd: z.number(),
   },
   async run(args, ctx) {
@@ -235,7 +228,11 @@ export const updateNetworkVolumeTool = defineTool({
       : ` Size ${volume.size} GB, ~$${row.monthly_cost_usd.toFixed(2)}/month.`;
     return {
       summary: `Updated network volume ${volume.id} "${volume.name}".${grown}`,
-      data: { volume: row, previous_size_gb: current.size, previous_monthly_cost_usd: before },
+      data: {
+        size_gb: row.size_gb,
+        monthly_cost_usd: row.monthly_cost_usd,
+        previous_monthly_cost_usd: before,
+      },
     };
   },
 });
@@ -245,11 +242,11 @@ export const deleteNetworkVolumeTool = defineTool({
   name: "delete_network_volume",
   title: "Delete a network volume",
   description:
-    "Deletes a network volume and ALL data on it, for good; there is no undo or snapshot. Storage billing stops. Confirm with the user first. RunPod refuses while a pod or serverless endpoint has it attached: terminate the pod or detach the volume from the endpoint first.",
+    "Deletes a network volume and ALL its data for good (no undo); billing stops. Ask the user first. Refused while attached: terminate the pod or detach it first.",
   toolset: "storage",
   annotations: DESTRUCTIVE,
   input: { volume_id: idArg("network volume id", "agv6w2qcg7") },
-  output: { volume_id: z.string(), deleted: z.boolean() },
+  output: { volume_id: z.string() },
   async run(args, ctx) {
     try {
       await deleteNetworkVolume(ctx.runpod, args.volume_id, ctx.signal);
@@ -263,7 +260,7 @@ export const deleteNetworkVolumeTool = defineTool({
     return {
       summary:
         `Deleted network volume ${args.volume_id} and all its data; its storage billing stopped.`,
-      data: { volume_id: args.volume_id, deleted: true },
+      data: { volume_id: args.volume_id },
     };
   },
 });
