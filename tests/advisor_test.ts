@@ -7,7 +7,7 @@ import {
   vramForGpus,
   type VramOptions,
 } from "../src/policy/vram.ts";
-import { recommendGpu } from "../src/tools/advisor.ts";
+import { recommendGpuTool } from "../src/tools/advisor.ts";
 import { dataOf, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 
 // --- the estimate --------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ function adviceOf(result: Parameters<typeof dataOf>[0]): Advice {
 }
 
 async function startAdvisor() {
-  const h = await startHarness({ server: { tools: [recommendGpu] } });
+  const h = await startHarness({ server: { tools: [recommendGpuTool] } });
   return {
     sim: h.sim,
     client: h.client,

@@ -4,6 +4,13 @@ import {
   clampRetryWait,
   createPod,
   exhaustedWindowWait,
+  getGpuType,
+  getMyself,
+  getPod,
+  listCpuTypes,
+  listDataCenters,
+  listGpuTypes,
+  listPods,
   mostConstrainedWindow,
   NoContentSchema,
   parseRateLimitHeader,
@@ -31,9 +38,9 @@ const POD_BODY = { name: "client-test", image: "runpod/base:0.6.2", gpu: { id: G
 
 Deno.test("rest() sends bearer auth, Accept and User-Agent on every call", async () => {
   await withClient(async ({ sim, client }) => {
-    const pods = await client.listPods();
+    const pods = await listPods(client);
     assert.deepEqual(pods, []);
-    await client.listGpuTypes();
+    await listGpuTypes(client);
     assert.equal(sim.requests.length, 2);
     for (const request of sim.requests) {
       assert.equal(request.headers.authorization, "Bearer [REDACTED]");
@@ -46,7 +53,7 @@ Deno.test("rest() sends bearer auth, Accept and User-Agent on every call", async
 
 Deno.test("rest() is rejected with a 401 RunpodApiError when the key is wrong", async () => {
   await withClient(async ({ sim, makeClient }) => {
-    const error = await caught(() => makeClient({ apiKey: "rpa_WRONGKEY999" }).listPods());
+    const error = await caught(() => listPods(makeClient({ apiKey: "rpa_WRONGKEY999" })));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 401);
     assert.equal(error.api, "rest");
@@ -85,7 +92,7 @@ Deno.test("rest() handles a 204 with an empty body", async () => {
       schema: NoContentSchema,
     });
     assert.equal(result, undefined);
-    const error = await caught(() => client.getPod(pod.id));
+    const error = await caught(() => getPod(client, pod.id));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 404);
   });
@@ -93,7 +100,7 @@ Deno.test("rest() handles a 204 with an empty body", async () => {
 
 Deno.test("listGpuTypes() comma-joins arrays and drops undefined query values", async () => {
   await withClient(async ({ sim, client }) => {
-    const gpus = await client.listGpuTypes({
+    const gpus = await listGpuTypes(client, {
       include: "AVAILABILITY",
       product: "POD",
       cloud: "SECURE",
@@ -112,7 +119,7 @@ Deno.test("listGpuTypes() comma-joins arrays and drops undefined query values", 
 
 Deno.test("getGpuType() URL-encodes an id that contains spaces", async () => {
   await withClient(async ({ sim, client }) => {
-    const gpu = await client.getGpuType(GPU_ID);
+    const gpu = await getGpuType(client, GPU_ID);
     assert.equal(gpu.id, GPU_ID);
     assert.equal(typeof gpu.price.secure, "number");
     assert.equal(sim.requests[0]?.path, "/v2/catalog/gpus/NVIDIA%20GeForce%20RTX%204090");
@@ -121,10 +128,12 @@ Deno.test("getGpuType() URL-encodes an id that contains spaces", async () => {
 
 Deno.test("listCpuTypes() and listDataCenters() read the catalog wrappers", async () => {
   await withClient(async ({ sim, client }) => {
-    const cpus = await client.listCpuTypes();
+    const cpus = await listCpuTypes(client);
     assert.ok(cpus.length > 0);
     assert.equal(typeof cpus[0]?.ramGbPerVcpu, "number");
-    const dcs = await client.listDataCenters({ include: ["GPU_AVAILABILITY", "CPU_AVAILABILITY"] });
+    const dcs = await listDataCenters(client, {
+      include: ["GPU_AVAILABILITY", "CPU_AVAILABILITY"],
+    });
     assert.ok(dcs.length > 0);
     assert.ok(dcs.some((dc) => Array.isArray(dc.gpuAvailability)));
     assert.equal(sim.requests[1]?.query.include, "GPU_AVAILABILITY,CPU_AVAILABILITY");
@@ -133,12 +142,12 @@ Deno.test("listCpuTypes() and listDataCenters() read the catalog wrappers", asyn
 
 Deno.test("getPod() and jobs() reject an empty id locally without sending anything", async () => {
   await withClient(async ({ sim, client }) => {
-    await assert.rejects(() => client.getPod(""), (e: unknown) => {
+    await assert.rejects(() => getPod(client, ""), (e: unknown) => {
       assert.ok(e instanceof TypeError);
       assert.match(e.message, /^Cannot build RunPod request path: pod id is empty$/);
       return true;
     });
-    await assert.rejects(() => client.getGpuType("  "), TypeError);
+    await assert.rejects(() => getGpuType(client, "  "), TypeError);
     await assert.rejects(
       () => client.jobs("", { method: "GET", path: "/health", schema: z.unknown() }),
       TypeError,
@@ -158,8 +167,8 @@ Deno.test("RunpodClient tolerates trailing slashes on every base URL", async () 
       serverlessBaseUrl: `${url}/v2/`,
       graphqlUrl: `${url}/graphql/`,
     });
-    await client.listPods();
-    await client.getMyself();
+    await listPods(client);
+    await getMyself(client);
     await client.jobs("ep123", { method: "GET", path: "/health", schema: z.unknown() }).catch(
       () => {},
     );
@@ -174,7 +183,7 @@ Deno.test("RunpodClient tolerates trailing slashes on every base URL", async () 
 Deno.test("RunpodClient works over the simulator's in-process fetch", async () => {
   const sim = new RunpodSimulator({ apiKey: TEST_KEY });
   const client = new RunpodClient({ apiKey: TEST_KEY, fetch: sim.fetch });
-  const pods = await client.listPods();
+  const pods = await listPods(client);
   assert.deepEqual(pods, []);
   assert.equal(sim.requests[0]?.path, "/v2/pods");
 });
@@ -188,7 +197,7 @@ Deno.test("RunpodClient applies its deadline to the simulator's in-process fetch
     timeoutMs: 20,
     maxAttempts: 1,
   });
-  const error = await caught(() => client.listPods());
+  const error = await caught(() => listPods(client));
   assert.ok(error instanceof RunpodConnectionError);
   assert.equal(error.timedOut, true);
 });
@@ -197,7 +206,7 @@ Deno.test("RunpodClient applies its deadline to the simulator's in-process fetch
 
 Deno.test("rest() turns problem+json into RunpodApiError with every field", async () => {
   await withClient(async ({ client }) => {
-    const error = await caught(() => client.getPod("nope"));
+    const error = await caught(() => getPod(client, "nope"));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.name, "RunpodApiError");
     assert.equal(error.status, 404);
@@ -242,7 +251,7 @@ Deno.test("rest() reads an HTML error body without putting markup in the message
       body: "<html><body><h1>403 Forbidden</h1></body></html>",
       match: { path: "/v2/pods" },
     });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 403);
     assert.equal(error.title, "Forbidden");
@@ -258,7 +267,7 @@ Deno.test("rest() reads a plain JSON {error} body as the detail", async () => {
       status: 400,
       body: { error: "create pod: There are no instances currently available", status: 400 },
     });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.detail, "create pod: There are no instances currently available");
   });
@@ -267,7 +276,7 @@ Deno.test("rest() reads a plain JSON {error} body as the detail", async () => {
 Deno.test("rest() throws RunpodResponseError for malformed JSON and does not retry it", async () => {
   await withClient(async ({ sim, client }) => {
     sim.injectFault({ kind: "malformed-json", match: { path: "/v2/pods" } });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodResponseError);
     assert.equal(error.status, 200);
     assert.equal(error.method, "GET");
@@ -306,7 +315,7 @@ Deno.test("PodSchema keeps unknown fields and accepts a status RunPod adds later
       body: POD_BODY,
       schema: PodSchema,
     });
-    const pod = await client.getPod(created.id);
+    const pod = await getPod(client, created.id);
     const future = PodSchema.parse({ ...pod, status: "HIBERNATING", newField: { x: 1 } });
     assert.equal(future.status, "HIBERNATING");
     assert.deepEqual(future.newField, { x: 1 });
@@ -324,7 +333,7 @@ Deno.test("rest() retries a GET after 503, 503 and succeeds on the third attempt
       times: 2,
       match: { method: "GET", path: "/v2/pods" },
     });
-    const pods = await client.listPods();
+    const pods = await listPods(client);
     assert.deepEqual(pods, []);
     assert.deepEqual(sim.requests.map((r) => r.status), [503, 503, 200]);
     // random() is 0, so each wait is half the exponential ceiling: 500 ms, then 1000 ms.
@@ -363,7 +372,7 @@ Deno.test("rest() never retries a PATCH after a connection reset", async () => {
 Deno.test("rest() retries a GET after a connection reset", async () => {
   await withClient(async ({ sim, client, waits }) => {
     sim.injectFault({ kind: "reset", match: { path: "/v2/pods" } });
-    assert.deepEqual(await client.listPods(), []);
+    assert.deepEqual(await listPods(client), []);
     assert.equal(sim.requests.length, 2);
     assert.equal(waits.length, 1);
   });
@@ -429,7 +438,7 @@ Deno.test("rest() waits for the longest exhausted RateLimit window when it excee
       sleep: recordingSleep(waits),
       maxRetryMs: 120_000,
     });
-    assert.deepEqual(await client.listPods(), []);
+    assert.deepEqual(await listPods(client), []);
     assert.deepEqual(waits, [45_000]);
     assert.deepEqual(client.rateLimit, { remaining: 2, resetSeconds: 100, window: "hour" });
   } finally {
@@ -440,7 +449,7 @@ Deno.test("rest() waits for the longest exhausted RateLimit window when it excee
 Deno.test("rest() gives up with the 429 when Retry-After exceeds the retry budget", async () => {
   await withClient(async ({ sim, makeClient, waits }) => {
     sim.injectFault({ kind: "status", status: 429, retryAfter: 7 });
-    const error = await caught(() => makeClient({ maxRetryMs: 5000 }).listPods());
+    const error = await caught(() => listPods(makeClient({ maxRetryMs: 5000 })));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 429);
     assert.equal(error.retryAfter, 7);
@@ -453,7 +462,7 @@ Deno.test("rest() gives up with the 429 when Retry-After exceeds the retry budge
 Deno.test("rest() stops after maxAttempts 429s", async () => {
   await withClient(async ({ sim, client, waits }) => {
     sim.injectFault({ kind: "status", status: 429, retryAfter: 1, times: 10 });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 429);
     assert.equal(sim.requests.length, 4);
@@ -464,7 +473,7 @@ Deno.test("rest() stops after maxAttempts 429s", async () => {
 Deno.test("rest() never retries 4xx other than 429", async () => {
   await withClient(async ({ sim, client }) => {
     sim.injectFault({ kind: "status", status: 409, times: 3 });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 409);
     assert.equal(error.title, "Conflict");
@@ -476,7 +485,7 @@ Deno.test("rest() records the RateLimit header of the latest response", async ()
   await withClient(async ({ client }) => {
     const before: unknown = client.rateLimit;
     assert.equal(before, undefined);
-    await client.listPods();
+    await listPods(client);
     const info = client.rateLimit;
     assert.ok(info);
     assert.equal(typeof info.remaining, "number");
@@ -491,7 +500,7 @@ Deno.test("rest() gives up a GET with timedOut after the deadline on every attem
   await withClient(async ({ sim, makeClient }) => {
     sim.injectFault({ kind: "delay", ms: 5000, times: 2, match: { path: "/v2/pods" } });
     const client = makeClient({ timeoutMs: 50, maxAttempts: 2 });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodConnectionError);
     assert.equal(error.name, "RunpodConnectionError");
     assert.equal(error.timedOut, true);
@@ -521,7 +530,7 @@ Deno.test("rest() rejects with the caller's abort reason while the request is in
     sim.injectFault({ kind: "delay", ms: 5000 });
     const controller = new AbortController();
     const reason = new DOMException("cancelled by the MCP client", "AbortError");
-    const pending = caught(() => client.listPods(controller.signal));
+    const pending = caught(() => listPods(client, controller.signal));
     // Abort only once the simulator holds the request, so this tests an in-flight abort.
     while (sim.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     controller.abort(reason);
@@ -533,7 +542,7 @@ Deno.test("rest() rejects with the caller's abort reason while the request is in
 
 Deno.test("rest() sends nothing when the caller's signal is already aborted", async () => {
   await withClient(async ({ sim, client }) => {
-    const error = await caught(() => client.listPods(AbortSignal.abort()));
+    const error = await caught(() => listPods(client, AbortSignal.abort()));
     assert.ok(error instanceof DOMException);
     assert.equal(error.name, "AbortError");
     assert.equal(sim.requests.length, 0);
@@ -550,7 +559,7 @@ Deno.test("rest() stops retrying when the caller aborts during the backoff", asy
         return Promise.reject(signal?.reason);
       },
     });
-    const error = await caught(() => client.listPods(controller.signal));
+    const error = await caught(() => listPods(client, controller.signal));
     assert.ok(error instanceof DOMException);
     assert.equal(error.name, "AbortError");
     assert.equal(sim.requests.length, 1);
@@ -582,7 +591,7 @@ Deno.test("jobs() never retries POST /run after a 503", async () => {
 Deno.test("getMyself() reads balance and spend through GraphQL", async () => {
   await withClient(async ({ sim, client }) => {
     sim.setBalance(42.5);
-    const me = await client.getMyself();
+    const me = await getMyself(client);
     assert.equal(me.clientBalance, 42.5);
     assert.equal(typeof me.currentSpendPerHr, "number");
     assert.ok(me.spendLimit === null || typeof me.spendLimit === "number");
@@ -610,7 +619,7 @@ Deno.test("graphql() throws RunpodApiError with status 200 for an errors respons
 
 Deno.test("getMyself() reports a rejected key as a 401 RunpodApiError", async () => {
   await withClient(async ({ sim, makeClient }) => {
-    const error = await caught(() => makeClient({ apiKey: "rpa_WRONGKEY999" }).getMyself());
+    const error = await caught(() => getMyself(makeClient({ apiKey: "rpa_WRONGKEY999" })));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.status, 401);
     assert.equal(error.api, "graphql");
@@ -622,7 +631,7 @@ Deno.test("getMyself() reports a rejected key as a 401 RunpodApiError", async ()
 Deno.test("graphql() retries a query after 503 but never a mutation", async () => {
   await withClient(async ({ sim, client }) => {
     sim.injectFault({ kind: "status", status: 503, match: { path: "/graphql" } });
-    await client.getMyself();
+    await getMyself(client);
     assert.equal(sim.requests.length, 2);
     sim.clearRequests();
     sim.injectFault({ kind: "status", status: 503, match: { path: "/graphql" } });
@@ -648,7 +657,7 @@ Deno.test("graphql() reads an HTML 429 and retries it", async () => {
       body: "<html><body>Too many requests</body></html>",
       match: { path: "/graphql" },
     });
-    const me = await client.getMyself();
+    const me = await getMyself(client);
     assert.equal(typeof me.clientBalance, "number");
     assert.deepEqual(waits, [3000]);
   });
@@ -662,22 +671,22 @@ Deno.test("no error or log line ever contains the API key", async () => {
     const errors: unknown[] = [];
     const record = async (fn: () => Promise<unknown>) => errors.push(await caught(fn));
     sim.injectFault({ kind: "status", status: 503, times: 2 });
-    await record(() => client.listPods());
+    await record(() => listPods(client));
     sim.injectFault({ kind: "reset", times: 2 });
-    await record(() => client.listPods());
+    await record(() => listPods(client));
     sim.injectFault({ kind: "delay", ms: 5000, times: 2 });
-    await record(() => client.listPods());
+    await record(() => listPods(client));
     sim.injectFault({ kind: "malformed-json" });
-    await record(() => client.listPods());
+    await record(() => listPods(client));
     // A server that echoes the key back must not get it into the error either.
     sim.injectFault({
       kind: "status",
       status: 400,
       body: { detail: `bad key ${TEST_KEY}`, errors: [TEST_KEY] },
     });
-    await record(() => client.listPods());
+    await record(() => listPods(client));
     await record(() => client.graphql("query { myself { nope } }", undefined, z.unknown()));
-    await record(() => client.getPod("missing"));
+    await record(() => getPod(client, "missing"));
 
     assert.deepEqual(errors.map((e) => (e as Error).name), [
       "RunpodApiError",
@@ -697,7 +706,7 @@ Deno.test("no error or log line ever contains the API key", async () => {
 Deno.test("RunpodClient logs one debug line per attempt without the query string", async () => {
   await withClient(async ({ sim, client, logLines }) => {
     sim.injectFault({ kind: "status", status: 503 });
-    await client.listGpuTypes({ include: "AVAILABILITY", product: "POD" });
+    await listGpuTypes(client, { include: "AVAILABILITY", product: "POD" });
     const requests = logLines.filter((line) => / DEBUG RunPod request api=/.test(line));
     assert.equal(requests.length, 2);
     assert.match(
@@ -762,7 +771,7 @@ Deno.test("a request refused by Deno's permissions is not retried", async () => 
     },
     sleep: recordingSleep(waits),
   });
-  const error = await caught(() => client.listPods());
+  const error = await caught(() => listPods(client));
   assert.ok(error instanceof RunpodConnectionError);
   assert.match(error.message, /Requires net access/);
   assert.equal(calls, 1);
@@ -943,7 +952,7 @@ Deno.test("rest() clamps Retry-After to 1-60 s: 0 and negative wait 1 s, a huge 
   for (const [retryAfter, expected] of cases) {
     await withClient(async ({ sim, client, waits }) => {
       sim.injectFault({ kind: "status", status: 429, retryAfter });
-      assert.deepEqual(await client.listPods(), []);
+      assert.deepEqual(await listPods(client), []);
       assert.deepEqual(waits, [expected], `Retry-After ${retryAfter}`);
       assert.deepEqual(sim.requests.map((r) => r.status), [429, 200]);
     });
@@ -953,7 +962,7 @@ Deno.test("rest() clamps Retry-After to 1-60 s: 0 and negative wait 1 s, a huge 
 Deno.test("rest() no longer spins on Retry-After: 0: four 429s wait 1 s between attempts", async () => {
   await withClient(async ({ sim, client, waits }) => {
     sim.injectFault({ kind: "status", status: 429, retryAfter: 0, times: 10 });
-    const error = await caught(() => client.listPods());
+    const error = await caught(() => listPods(client));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(sim.requests.length, 4);
     assert.deepEqual(waits, [1000, 1000, 1000]);
@@ -963,7 +972,7 @@ Deno.test("rest() no longer spins on Retry-After: 0: four 429s wait 1 s between 
 Deno.test("a huge Retry-After is reported as a sane wait, never the raw number", async () => {
   await withClient(async ({ sim, makeClient }) => {
     sim.injectFault({ kind: "status", status: 429, retryAfter: 1e20 });
-    const error = await caught(() => makeClient({ maxRetryMs: 5000 }).listPods());
+    const error = await caught(() => listPods(makeClient({ maxRetryMs: 5000 })));
     assert.ok(error instanceof RunpodApiError);
     assert.equal(error.retryAfter, 60);
     const text = explainApiError(error);
@@ -1087,7 +1096,7 @@ Deno.test("the write gate's hook is optional, is never asked about reads, and ca
     const listening = makeClient({
       writeGate: () => Promise.resolve((outcome: WriteOutcome) => outcomes.push(outcome)),
     });
-    await listening.listPods();
+    await listPods(listening);
     assert.deepEqual(outcomes, []);
     const throwing = makeClient({
       writeGate: () =>

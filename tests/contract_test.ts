@@ -7,9 +7,15 @@ import {
   createCluster,
   deleteCluster,
   getCluster,
+  getGpuType,
+  getPod,
   listClusterBilling,
   listClusterPods,
   listClusters,
+  listCpuTypes,
+  listDataCenters,
+  listGpuTypes,
+  listPods,
   PodSchema,
   RunpodClient,
   updateCluster,
@@ -105,18 +111,18 @@ Deno.test("catalog and pod responses from the simulator match RunPod's OpenAPI d
   if (!contract) return;
   const { sim, client, exchanges, close } = await recordingClient();
   try {
-    const gpus = await client.listGpuTypes();
-    await client.listGpuTypes({
+    const gpus = await listGpuTypes(client);
+    await listGpuTypes(client, {
       include: "AVAILABILITY",
       product: "POD",
       count: 2,
       cloud: "SECURE",
     });
-    await client.listGpuTypes({ include: "AVAILABILITY", product: "SERVERLESS" });
-    await client.getGpuType(gpus[0]!.id);
-    await client.listCpuTypes();
-    await client.listDataCenters();
-    await client.listDataCenters({ include: ["GPU_AVAILABILITY"] });
+    await listGpuTypes(client, { include: "AVAILABILITY", product: "SERVERLESS" });
+    await getGpuType(client, gpus[0]!.id);
+    await listCpuTypes(client);
+    await listDataCenters(client);
+    await listDataCenters(client, { include: ["GPU_AVAILABILITY"] });
 
     const pod = await client.rest({
       method: "POST",
@@ -132,11 +138,11 @@ Deno.test("catalog and pod responses from the simulator match RunPod's OpenAPI d
       },
       schema: PodSchema,
     });
-    await client.listPods();
-    await client.getPod(pod.id);
+    await listPods(client);
+    await getPod(client, pod.id);
     sim.advance(10 * 60_000);
-    await client.getPod(pod.id);
-    await client.listPods();
+    await getPod(client, pod.id);
+    await listPods(client);
 
     const operations = new Set(
       exchanges.map((x) => contract.findOperation(x.method, x.path)?.operationId),
@@ -165,7 +171,7 @@ Deno.test("the simulator's error responses match RunPod's OpenAPI document", asy
   if (!contract) return;
   const { client, exchanges, close } = await recordingClient();
   try {
-    await assert.rejects(client.getPod("missing0000000"));
+    await assert.rejects(getPod(client, "missing0000000"));
     await assert.rejects(client.rest({
       method: "POST",
       path: "/v2/pods",
@@ -183,7 +189,7 @@ Deno.test("the simulator's error responses match RunPod's OpenAPI document", asy
       },
       schema: PodSchema,
     }));
-    await assert.rejects(client.listGpuTypes({ count: 2 }));
+    await assert.rejects(listGpuTypes(client, { count: 2 }));
     assert.deepEqual(exchanges.map((x) => x.status), [404, 400, 422, 400]);
     assert.ok(exchanges.every((x) => x.contentType.startsWith("application/problem+json")));
     // The bodies above are wrong on purpose; only RunPod's answers are checked here.
@@ -214,7 +220,7 @@ Deno.test("cluster requests and the simulator's cluster responses match RunPod's
     await listClusterPods(client, created.id);
     sim.advance(2 * 3_600_000);
     await getCluster(client, created.id);
-    await client.listPods(undefined, { includeClusterPods: true });
+    await listPods(client, undefined, { includeClusterPods: true });
     await listClusterBilling(client, { bucketSize: "hour", clusterId: created.id });
     await updateCluster(client, created.id, { name: "renamed" });
     await deleteCluster(client, created.id);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listCpuTypes, listDataCenters } from "../src/tools/catalog_more.ts";
+import { listCpuTypesTool, listDataCentersTool } from "../src/tools/catalog_more.ts";
 import { dataOf, type Harness, startHarness, textOf } from "./_harness.ts";
 
 const LEVELS = ["NONE", "LOW", "MEDIUM", "HIGH"];
@@ -40,7 +40,7 @@ interface CpuListing {
 }
 
 function harness(): Promise<Harness> {
-  return startHarness({ server: { tools: [listDataCenters, listCpuTypes] } });
+  return startHarness({ server: { tools: [listDataCentersTool, listCpuTypesTool] } });
 }
 
 function queries(h: Harness): Record<string, string>[] {

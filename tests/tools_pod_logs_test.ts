@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RunpodClient } from "../src/runpod/mod.ts";
-import { getPodLogs, lastLogLines } from "../src/tools/pod_logs.ts";
+import { getPodLogsTool, lastLogLines } from "../src/tools/pod_logs.ts";
 import { UNTRUSTED_CLOSE, UNTRUSTED_NOTE, UNTRUSTED_OPEN } from "../src/tools/_untrusted.ts";
 import { dataOf, type Harness, seedPod, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 
@@ -21,7 +21,7 @@ const POD = {
 const LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z \[(container|system)\] /;
 
 function start(): Promise<Harness> {
-  return startHarness({ server: { tools: [getPodLogs] } });
+  return startHarness({ server: { tools: [getPodLogsTool] } });
 }
 
 async function runningPod(h: Harness): Promise<string> {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { GpuType, RunpodClient } from "../runpod/mod.ts";
+import { type GpuType, listCpuTypes, type RunpodClient } from "../runpod/mod.ts";
 import { accountBurn, type BurnFigure, type ReserveResult, SpendLedger } from "./burn.ts";
 import type { PriceCatalog } from "./estimate.ts";
 import { checkCaps, type PolicyOptions, type RequestAssessment, reserveTotal } from "./guard.ts";
@@ -52,7 +52,7 @@ export async function capRefusals(
 ): Promise<(string | undefined)[]> {
   const catalog: PriceCatalog = {
     gpus: () => Promise.resolve([...gpus]),
-    cpus: () => runpod.listCpuTypes({}, signal),
+    cpus: () => listCpuTypes(runpod, {}, signal),
   };
   const { maxTotalHourlyCost: _total, ...perResource } = policy;
   let burn: Promise<BurnFigure> | undefined;

@@ -12,8 +12,10 @@
 
 import {
   type Endpoint,
+  getMyself,
   listEndpoints,
   listNetworkVolumes,
+  listPods,
   type NetworkVolume,
   type Pod,
   type RunpodClient,
@@ -107,7 +109,7 @@ export async function accountBurn(
 ): Promise<Burn> {
   const [pods, endpoints, volumes, reported] = await Promise.all([
     // Cluster members bill like any pod but RunPod's default listing leaves them out.
-    runpod.listPods(signal, { includeClusterPods: true }),
+    listPods(runpod, signal, { includeClusterPods: true }),
     listEndpoints(runpod, signal),
     listNetworkVolumes(runpod, signal),
     options.reported !== undefined
@@ -131,7 +133,7 @@ async function readReported(
   signal: AbortSignal | undefined,
 ): Promise<{ usd: number | null; error: string | null }> {
   try {
-    return { usd: (await runpod.getMyself(signal)).currentSpendPerHr, error: null };
+    return { usd: (await getMyself(runpod, signal)).currentSpendPerHr, error: null };
   } catch (error) {
     // GraphQL is deprecated; the count stands without it, but never swallow a cancel.
     if (signal?.aborted) throw error;

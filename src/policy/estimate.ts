@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { CpuType, GpuType, RunpodClient } from "../runpod/mod.ts";
+import {
+  type CpuType,
+  type GpuType,
+  listCpuTypes,
+  listGpuTypes,
+  type RunpodClient,
+} from "../runpod/mod.ts";
 
 /** Hours in an average month (365 × 24 / 12), for turning monthly prices into hourly ones. */
 export const HOURS_PER_MONTH = 730;
@@ -181,8 +187,8 @@ export function priceCatalog(runpod: RunpodClient, signal?: AbortSignal): PriceC
   let gpus: Promise<GpuType[]> | undefined;
   let cpus: Promise<CpuType[]> | undefined;
   return {
-    gpus: () => gpus ??= runpod.listGpuTypes({}, signal),
-    cpus: () => cpus ??= runpod.listCpuTypes({}, signal),
+    gpus: () => gpus ??= listGpuTypes(runpod, {}, signal),
+    cpus: () => cpus ??= listCpuTypes(runpod, {}, signal),
   };
 }
 

@@ -10,6 +10,7 @@
 import {
   getEndpoint,
   getNetworkVolume,
+  getPod,
   type GpuType,
   type PlannedRequest,
   type RunpodClient,
@@ -252,7 +253,7 @@ async function assessPodStart(
   catalog: PriceCatalog,
   signal?: AbortSignal,
 ): Promise<RequestAssessment> {
-  const pod = await runpod.getPod(id, signal);
+  const pod = await getPod(runpod, id, signal);
   const pricing = pod.gpu
     ? { gpu: { id: pod.gpu.id, count: pod.gpu.count ?? 1 }, cloud: pod.cloud }
     : pod.cpu

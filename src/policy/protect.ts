@@ -8,7 +8,13 @@
  * @module
  */
 
-import { getEndpoint, getTemplate, type PlannedRequest, type RunpodClient } from "../runpod/mod.ts";
+import {
+  getEndpoint,
+  getPod,
+  getTemplate,
+  type PlannedRequest,
+  type RunpodClient,
+} from "../runpod/mod.ts";
 import type { MatchedWrite } from "./writes.ts";
 
 /** The env var runpod-mcp sets on the pods, endpoints and templates it creates. */
@@ -73,7 +79,7 @@ async function isManaged(
 ): Promise<boolean> {
   switch (target) {
     case "pod":
-      return marked((await runpod.getPod(id, signal)).env);
+      return marked((await getPod(runpod, id, signal)).env);
     case "endpoint":
       return marked((await getEndpoint(runpod, id, signal)).env);
     case "template":

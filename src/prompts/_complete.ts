@@ -8,8 +8,11 @@
 import type { Logger } from "../log.ts";
 import {
   type GpuType,
+  listDataCenters,
   listEndpoints,
+  listGpuTypes,
   listNetworkVolumes,
+  listPods,
   type RunpodClient,
 } from "../runpod/mod.ts";
 
@@ -79,7 +82,7 @@ export function createCompleters(deps: CompleterDeps): Completers {
 
   function gpuCatalog(): Promise<GpuType[]> {
     if (!gpuRows || now() - gpuRows.at >= COMPLETION_CACHE_MS) {
-      const rows = deps.runpod.listGpuTypes({}, AbortSignal.timeout(COMPLETION_TIMEOUT_MS))
+      const rows = listGpuTypes(deps.runpod, {}, AbortSignal.timeout(COMPLETION_TIMEOUT_MS))
         .then((all) => all.filter((g) => g.id !== "unknown"));
       const entry = { at: now(), rows };
       gpuRows = entry;
@@ -121,7 +124,7 @@ export function createCompleters(deps: CompleterDeps): Completers {
     podIds: completer(
       "pods",
       async (signal) =>
-        (await catalog.listPods(signal)).map((p) => ({ value: p.id, aliases: [p.name] })),
+        (await listPods(catalog, signal)).map((p) => ({ value: p.id, aliases: [p.name] })),
     ),
     endpointIds: completer(
       "endpoints",
@@ -145,7 +148,7 @@ export function createCompleters(deps: CompleterDeps): Completers {
     dataCenterIds: completer(
       "data centers",
       async (signal) =>
-        (await catalog.listDataCenters({}, signal)).map((dc) => ({
+        (await listDataCenters(catalog, {}, signal)).map((dc) => ({
           value: dc.id,
           aliases: [dc.name],
         })),

@@ -7,7 +7,7 @@
  */
 
 import type { Logger } from "../log.ts";
-import { RunpodApiError, type RunpodClient } from "../runpod/mod.ts";
+import { getPod, RunpodApiError, type RunpodClient } from "../runpod/mod.ts";
 
 /** Default time between two polls of the subscribed pods, ms. */
 export const DEFAULT_POLL_INTERVAL_MS = 15_000;
@@ -75,7 +75,7 @@ export class PodWatcher {
         `Cannot subscribe to ${key}: at most ${MAX_WATCHED_PODS} pods can be watched at once; unsubscribe from one first`,
       );
     }
-    const pod = await this.#options.runpod.getPod(podId, signal);
+    const pod = await getPod(this.#options.runpod, podId, signal);
     if (this.#closed || this.#watched.has(key)) return;
     this.#watched.set(key, { podId, status: pod.status });
     this.#timer ??= setInterval(() => {
@@ -122,7 +122,7 @@ export class PodWatcher {
       if (watched.status === null) continue;
       let status: string | null;
       try {
-        status = (await this.#options.runpod.getPod(watched.podId, signal)).status;
+        status = (await getPod(this.#options.runpod, watched.podId, signal)).status;
       } catch (error) {
         if (error instanceof RunpodApiError && error.status === 404) status = null;
         else {

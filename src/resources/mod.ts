@@ -19,9 +19,12 @@ import { priceCatalog } from "../policy/estimate.ts";
 import { maskBody, redactSecrets } from "../secrets.ts";
 import {
   getEndpoint,
+  getPod,
   getTemplate,
   listEndpoints,
+  listGpuTypes,
   listNetworkVolumes,
+  listPods,
   listTemplates,
   RunpodApiError,
   type RunpodClient,
@@ -195,10 +198,12 @@ export function registerResources(
     ),
     (uri, extra) =>
       read(uri, async () => {
-        const gpus = await runpod.listGpuTypes(
-          { include: "AVAILABILITY", product: "POD", count: 1, cloud: "SECURE" },
-          extra.signal,
-        );
+        const gpus = await listGpuTypes(runpod, {
+          include: "AVAILABILITY",
+          product: "POD",
+          count: 1,
+          cloud: "SECURE",
+        }, extra.signal);
         const rows = gpus.map((g) => gpuRow(g, "SECURE", true)).sort((a, b) =>
           (a.secure_price ?? Infinity) - (b.secure_price ?? Infinity) || a.id.localeCompare(b.id)
         );
@@ -220,7 +225,7 @@ export function registerResources(
     ),
     (uri, extra) =>
       read(uri, async () => {
-        const rows = (await runpod.listPods(extra.signal)).map(podRow);
+        const rows = (await listPods(runpod, extra.signal)).map(podRow);
         const total = round4(rows.reduce((sum, r) => sum + r.cost_per_hour, 0));
         return { pods: rows, count: rows.length, total_cost_per_hour: total };
       }),
@@ -231,7 +236,7 @@ export function registerResources(
     new ResourceTemplate("runpod://pods/{pod_id}", {
       list: (extra) =>
         safely("list pods", { resources: [] }, async () => ({
-          resources: (await runpod.listPods(extra.signal)).map((pod) => ({
+          resources: (await listPods(runpod, extra.signal)).map((pod) => ({
             uri: `runpod://pods/${pod.id}`,
             name: text(pod.name),
             title: text(`Pod ${pod.name}`),
@@ -246,7 +251,7 @@ export function registerResources(
           safely(
             "complete pod ids",
             [],
-            async () => startsOrContains(await runpod.listPods(), value),
+            async () => startsOrContains(await listPods(runpod), value),
           ),
       },
     }),
@@ -258,7 +263,7 @@ export function registerResources(
       read(uri, async () => {
         const id = idOf(variables, "pod_id", uri.href, "pod");
         try {
-          return podDetail(await runpod.getPod(id, extra.signal), showSecrets);
+          return podDetail(await getPod(runpod, id, extra.signal), showSecrets);
         } catch (error) {
           throw notFoundError(
             `read ${uri.href}`,

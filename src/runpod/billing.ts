@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { RunpodClient } from "./client.ts";
 import { RunpodApiError, RunpodResponseError } from "./errors.ts";
+import { type Myself, MyselfSchema } from "./schemas.ts";
 
 /** Bucket lengths the billing routes accept (`BillingBucketSize`). */
 export const BILLING_BUCKETS = ["hour", "day", "week", "month", "year"] as const;
@@ -261,7 +262,7 @@ export async function getAccountBalance(
     if (!absent) throw error;
   }
   if (!v2) {
-    const me = await client.getMyself(signal);
+    const me = await getMyself(client, signal);
     return {
       balance: me.clientBalance,
       billingMode: null,
@@ -278,7 +279,7 @@ export async function getAccountBalance(
     source: "rest-v2",
   };
   try {
-    const me = await client.getMyself(signal);
+    const me = await getMyself(client, signal);
     answer.spendPerHour = me.currentSpendPerHr;
     answer.spendLimit = me.spendLimit;
   } catch (error) {
@@ -289,4 +290,28 @@ export async function getAccountBalance(
     })`;
   }
   return answer;
+}
+
+const MyselfDataSchema = z.looseObject({ myself: MyselfSchema.nullable() });
+
+const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }";
+
+/**
+ * Reads the account balance and spend through GraphQL `myself`. RunPod answers `myself: null`
+ * when it does not recognise the credential; that is reported as a 401 {@linkcode RunpodApiError}
+ * so callers treat it like any other rejected key.
+ */
+export async function getMyself(client: RunpodClient, signal?: AbortSignal): Promise<Myself> {
+  const data = await client.graphql(MYSELF_QUERY, undefined, MyselfDataSchema, signal);
+  if (data.myself === null) {
+    throw new RunpodApiError({
+      status: 401,
+      method: "POST",
+      path: client.graphqlPath,
+      api: "graphql",
+      title: "Unauthorized",
+      detail: "RunPod returned no account for this API key",
+    });
+  }
+  return data.myself;
 }

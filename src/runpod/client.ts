@@ -42,20 +42,6 @@ import {
   parseRetryAfter,
   type RateLimitInfo,
 } from "./rate_limit.ts";
-import {
-  type CpuType,
-  type DataCenter,
-  type GpuType,
-  GpuTypeSchema,
-  ListCpuTypesResponseSchema,
-  ListDataCentersResponseSchema,
-  ListGpuTypesResponseSchema,
-  ListPodsResponseSchema,
-  type Myself,
-  MyselfSchema,
-  type Pod,
-  PodSchema,
-} from "./schemas.ts";
 
 /** Default REST v2 host; paths start with `/v2/`. */
 export const DEFAULT_REST_BASE_URL = "https://api.runpod.io";
@@ -185,48 +171,6 @@ export interface EventStreamOptions {
   timeoutMs?: number;
 }
 
-/** Filters for the GPU catalog (`GET /v2/catalog/gpus`). All but `include` need `include`. */
-export interface GpuTypeQuery {
-  /** Adds `availability`, `dataCenters` and `cudaVersions`; needs `product`. */
-  include?: "AVAILABILITY";
-  /** Availability context; required with `include`. */
-  product?: "POD" | "CLUSTER" | "SERVERLESS";
-  /** GPUs per unit, default 1. */
-  count?: number;
-  /** Cloud to check, default SECURE. */
-  cloud?: "SECURE" | "COMMUNITY";
-  /** ISO alpha-2 codes, e.g. `["FR", "DE"]`. */
-  countryCodes?: string[];
-  /** Exact CUDA versions, e.g. `["12.8"]`; exclusive with `minCudaVersion`. */
-  cudaVersions?: string[];
-  /** Minimum CUDA version, e.g. `12.4`. */
-  minCudaVersion?: string;
-}
-
-/** Filters for the CPU catalog (`GET /v2/catalog/cpus`). */
-export interface CpuTypeQuery {
-  /** Adds `availability` and `dataCenters`; needs `product`. */
-  include?: "AVAILABILITY";
-  /** Availability context; required with `include`. */
-  product?: "POD" | "SERVERLESS";
-  /** vCPUs per unit, a power of two ≥ 2. */
-  vcpuCount?: number;
-}
-
-/** Filters for the data-center catalog (`GET /v2/catalog/datacenters`). */
-export interface DataCenterQuery {
-  /** Adds per-DC GPU and/or CPU availability. */
-  include?: ("GPU_AVAILABILITY" | "CPU_AVAILABILITY")[];
-  /** Regions, e.g. `["EUROPE"]`. */
-  regions?: string[];
-  /** Network volume tiers the DC must support. */
-  networkVolumeTypes?: ("STANDARD" | "HIGH_PERFORMANCE")[];
-  /** Compliance certifications the DC must hold, e.g. `["GDPR"]`. */
-  compliance?: string[];
-  /** Only DCs that support global networking. */
-  globalNetwork?: boolean;
-}
-
 /** One prepared request, independent of which API it goes to. */
 interface Call<T> {
   api: RunpodApi;
@@ -258,10 +202,6 @@ const GraphqlEnvelopeSchema = z.looseObject({
   data: z.unknown().optional(),
   errors: z.array(z.unknown()).optional(),
 });
-
-const MyselfDataSchema = z.looseObject({ myself: MyselfSchema.nullable() });
-
-const MYSELF_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }";
 
 /**
  * Talks to RunPod's REST v2, serverless job and GraphQL APIs with retries, deadlines and
@@ -328,6 +268,11 @@ export class RunpodClient {
   /** A client like this one whose state-changing requests pass through `gate` first. */
   withWriteGate(gate: WriteGate): RunpodClient {
     return new RunpodClient({ ...this.#options, writeGate: gate });
+  }
+
+  /** The GraphQL URL's path, for errors about GraphQL answers (e.g. `/graphql`). */
+  get graphqlPath(): string {
+    return new URL(this.#graphqlUrl).pathname;
   }
 
   /** Latest RateLimit header info seen (the most constrained window), for diagnostics. */
@@ -434,110 +379,6 @@ export class RunpodClient {
     };
     if (signal) call.signal = signal;
     return await this.#send(call);
-  }
-
-  /** Lists GPU types with prices (USD/hour per GPU) and, with `include`, availability. */
-  async listGpuTypes(params: GpuTypeQuery = {}, signal?: AbortSignal): Promise<GpuType[]> {
-    const body = await this.rest({
-      method: "GET",
-      path: "/v2/catalog/gpus",
-      query: gpuQuery(params),
-      schema: ListGpuTypesResponseSchema,
-      signal,
-    });
-    return body.gpus;
-  }
-
-  /** Gets one GPU type by its full id, e.g. `NVIDIA GeForce RTX 4090`. */
-  async getGpuType(id: string, params: GpuTypeQuery = {}, signal?: AbortSignal): Promise<GpuType> {
-    return await this.rest({
-      method: "GET",
-      path: `/v2/catalog/gpus/${pathSegment(id, "GPU type id")}`,
-      query: gpuQuery(params),
-      schema: GpuTypeSchema,
-      signal,
-    });
-  }
-
-  /** Lists CPU flavors with per-vCPU prices and, with `include`, availability. */
-  async listCpuTypes(params: CpuTypeQuery = {}, signal?: AbortSignal): Promise<CpuType[]> {
-    const body = await this.rest({
-      method: "GET",
-      path: "/v2/catalog/cpus",
-      query: { include: params.include, product: params.product, vcpuCount: params.vcpuCount },
-      schema: ListCpuTypesResponseSchema,
-      signal,
-    });
-    return body.cpus;
-  }
-
-  /** Lists data centers, optionally with GPU/CPU availability. */
-  async listDataCenters(
-    params: DataCenterQuery = {},
-    signal?: AbortSignal,
-  ): Promise<DataCenter[]> {
-    const body = await this.rest({
-      method: "GET",
-      path: "/v2/catalog/datacenters",
-      query: {
-        include: params.include,
-        regions: params.regions,
-        networkVolumeTypes: params.networkVolumeTypes,
-        compliance: params.compliance,
-        globalNetwork: params.globalNetwork,
-      },
-      schema: ListDataCentersResponseSchema,
-      signal,
-    });
-    return body.dataCenters;
-  }
-
-  /**
-   * Lists the account's pods. Instant Cluster members are left out, as RunPod does by default,
-   * unless `options.includeClusterPods` is true.
-   */
-  async listPods(
-    signal?: AbortSignal,
-    options: { includeClusterPods?: boolean } = {},
-  ): Promise<Pod[]> {
-    const body = await this.rest({
-      method: "GET",
-      path: "/v2/pods",
-      ...(options.includeClusterPods ? { query: { includeClusterPods: true } } : {}),
-      schema: ListPodsResponseSchema,
-      signal,
-    });
-    return body.pods;
-  }
-
-  /** Gets one pod by id. */
-  async getPod(id: string, signal?: AbortSignal): Promise<Pod> {
-    return await this.rest({
-      method: "GET",
-      path: `/v2/pods/${pathSegment(id, "pod id")}`,
-      schema: PodSchema,
-      signal,
-    });
-  }
-
-  /**
-   * Reads the account balance and spend through GraphQL `myself`. RunPod answers `myself: null`
-   * when it does not recognise the credential; that is reported as a 401 {@linkcode RunpodApiError}
-   * so callers treat it like any other rejected key.
-   */
-  async getMyself(signal?: AbortSignal): Promise<Myself> {
-    const data = await this.graphql(MYSELF_QUERY, undefined, MyselfDataSchema, signal);
-    if (data.myself === null) {
-      throw new RunpodApiError({
-        status: 401,
-        method: "POST",
-        path: new URL(this.#graphqlUrl).pathname,
-        api: "graphql",
-        title: "Unauthorized",
-        detail: "RunPod returned no account for this API key",
-      });
-    }
-    return data.myself;
   }
 
   #prepare<T>(api: RunpodApi, base: string, opts: RequestOptions<T>): Call<T> {
@@ -911,18 +752,6 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function gpuQuery(params: GpuTypeQuery): Record<string, QueryValue> {
-  return {
-    include: params.include,
-    product: params.product,
-    count: params.count,
-    cloud: params.cloud,
-    countryCodes: params.countryCodes,
-    cudaVersions: params.cudaVersions,
-    minCudaVersion: params.minCudaVersion,
-  };
 }
 
 function buildQuery(query: Record<string, QueryValue> | undefined): string {

@@ -45,7 +45,7 @@ export interface RunpodApiErrorOptions extends RunpodRequestInfo {
  * @example
  * ```ts
  * try {
- *   await client.getPod("abc");
+ *   await getPod(client, "abc");
  * } catch (error) {
  *   if (error instanceof RunpodApiError && error.status === 404) console.error("no such pod");
  * }

@@ -4,9 +4,9 @@
  *
  * @example
  * ```ts
- * import { RunpodClient } from "./src/runpod/mod.ts";
+ * import { listGpuTypes, RunpodClient } from "./src/runpod/mod.ts";
  * const client = new RunpodClient({ apiKey: Deno.env.get("RUNPOD_API_KEY") ?? "" });
- * const gpus = await client.listGpuTypes({ include: "AVAILABILITY", product: "POD" });
+ * const gpus = await listGpuTypes(client, { include: "AVAILABILITY", product: "POD" });
  * ```
  *
  * @module
@@ -14,6 +14,7 @@
 
 export * from "./account.ts";
 export * from "./billing.ts";
+export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./clusters.ts";
 export * from "./endpoints.ts";

@@ -8,7 +8,13 @@
 import type { RunpodClient } from "./client.ts";
 import { pathSegment } from "./path.ts";
 import { createOnce } from "./reconcile.ts";
-import { NoContentSchema, type Pod, type PodAction, PodSchema } from "./schemas.ts";
+import {
+  ListPodsResponseSchema,
+  NoContentSchema,
+  type Pod,
+  type PodAction,
+  PodSchema,
+} from "./schemas.ts";
 
 /** `CreatePodRequest` as RunPod's REST v2 takes it (only the fields runpod-mcp sends). */
 export interface CreatePodBody {
@@ -69,7 +75,7 @@ export async function createPod(
         idempotent: false,
         signal,
       }),
-    list: () => client.listPods(signal),
+    list: () => listPods(client, signal),
   });
 }
 
@@ -104,6 +110,35 @@ export async function podAction(
     path: `/v2/pods/${pathSegment(id, "pod id")}/action`,
     body: { action },
     schema: action === "terminate" ? NoContentSchema : PodSchema,
+    signal,
+  });
+}
+
+/**
+ * Lists the account's pods. Instant Cluster members are left out, as RunPod does by default,
+ * unless `options.includeClusterPods` is true.
+ */
+export async function listPods(
+  client: RunpodClient,
+  signal?: AbortSignal,
+  options: { includeClusterPods?: boolean } = {},
+): Promise<Pod[]> {
+  const body = await client.rest({
+    method: "GET",
+    path: "/v2/pods",
+    ...(options.includeClusterPods ? { query: { includeClusterPods: true } } : {}),
+    schema: ListPodsResponseSchema,
+    signal,
+  });
+  return body.pods;
+}
+
+/** Gets one pod by id. */
+export async function getPod(client: RunpodClient, id: string, signal?: AbortSignal): Promise<Pod> {
+  return await client.rest({
+    method: "GET",
+    path: `/v2/pods/${pathSegment(id, "pod id")}`,
+    schema: PodSchema,
     signal,
   });
 }

@@ -9,7 +9,7 @@
 import { round4 } from "../policy/estimate.ts";
 import { capRefusals } from "../policy/_caps.ts";
 import type { PolicyOptions } from "../policy/guard.ts";
-import { type GpuType, type Pod, RunpodApiError } from "../runpod/mod.ts";
+import { type GpuType, listGpuTypes, type Pod, RunpodApiError } from "../runpod/mod.ts";
 import { type ToolContext, ToolInputError } from "./_define.ts";
 
 /** Alternatives named at most. */
@@ -100,9 +100,7 @@ export function capacityAlternatives(
       id: pool,
       name: members.map((g) => g.name).join(" / "),
       vramGb: Math.min(...members.map((g) => g.memory)),
-      usdPerHour:
-        Math.round(Math.max(...members.map((g) => g.price.serverless!)) * want.count * 10000) /
-        10000,
+      usdPerHour: round4(Math.max(...members.map((g) => g.price.serverless!)) * want.count),
       gpuTypeIds: members.map((g) => g.id),
       dataCenters: [...new Set(members.flatMap(inStockDcs))],
     }))
@@ -196,7 +194,7 @@ export function onCapacityError(
     if (!want || !isCapacityError(error)) throw error;
     let gpus: GpuType[];
     try {
-      gpus = await ctx.runpod.listGpuTypes({
+      gpus = await listGpuTypes(ctx.runpod, {
         include: "AVAILABILITY",
         product: want.product,
         count: want.count,

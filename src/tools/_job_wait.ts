@@ -5,6 +5,7 @@
  * @module
  */
 
+import { listGpuTypes } from "../runpod/mod.ts";
 import { z } from "zod";
 import { getEndpoint, listEndpointWorkers } from "../runpod/endpoints.ts";
 import {
@@ -91,7 +92,7 @@ export async function readQueueFacts(ctx: ToolContext, endpointId: string): Prom
   if (needsStock(facts)) {
     const count = facts.endpoint?.gpu?.count ?? 1;
     facts.gpus = await quietly(ctx, "catalog", () =>
-      ctx.runpod.listGpuTypes({
+      listGpuTypes(ctx.runpod, {
         include: "AVAILABILITY",
         product: "SERVERLESS",
         ...(count > 1 ? { count } : {}),

@@ -62,7 +62,7 @@ const GROWTH = 1.5;
  * ```ts
  * const { value } = await poll(ctx, {
  *   started: ctx.clock.now(), deadline: ctx.clock.now() + 60_000, firstMs: 1_000, maxMs: 10_000,
- *   read: () => ctx.runpod.getPod(id, ctx.signal), isDone: (pod) => pod.status === "RUNNING",
+ *   read: () => getPod(ctx.runpod, id, ctx.signal), isDone: (pod) => pod.status === "RUNNING",
  * });
  * ```
  */

@@ -16,7 +16,7 @@ import {
   type VramEstimate,
   vramForGpus,
 } from "../policy/vram.ts";
-import type { GpuType } from "../runpod/mod.ts";
+import { type GpuType, listGpuTypes } from "../runpod/mod.ts";
 import { defineTool, READ_ONLY, type ToolContext } from "./_define.ts";
 
 const AVAILABILITY = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
@@ -324,7 +324,7 @@ function remedies(
 }
 
 /** `recommend_gpu`: VRAM estimate + ranked catalog options. */
-export const recommendGpu = defineTool({
+export const recommendGpuTool = defineTool({
   name: "recommend_gpu",
   title: "Recommend a GPU",
   description:
@@ -370,7 +370,8 @@ export const recommendGpu = defineTool({
       contextTokens: args.context_tokens,
       batchSize: args.batch_size,
     });
-    const gpus = await ctx.runpod.listGpuTypes(
+    const gpus = await listGpuTypes(
+      ctx.runpod,
       { include: "AVAILABILITY", product: args.product },
       ctx.signal,
     );

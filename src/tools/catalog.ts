@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import type { GpuType } from "../runpod/mod.ts";
+import { type GpuType, listGpuTypes } from "../runpod/mod.ts";
 import { defineTool, READ_ONLY } from "./_define.ts";
 
 const AVAILABILITY = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
@@ -67,7 +67,7 @@ export function toRow(
 const money = (n: number | null) => (n === null ? "n/a" : `$${n.toFixed(2)}/h`);
 
 /** `list_gpu_types`: the GPU catalog, filtered and sorted by price. */
-export const listGpuTypes = defineTool({
+export const listGpuTypesTool = defineTool({
   name: "list_gpu_types",
   title: "List GPU types",
   description:
@@ -104,7 +104,8 @@ export const listGpuTypes = defineTool({
   },
   async run(args, ctx) {
     const withAvailability = args.include_availability || args.available_only;
-    const gpus = await ctx.runpod.listGpuTypes(
+    const gpus = await listGpuTypes(
+      ctx.runpod,
       withAvailability
         ? {
           include: "AVAILABILITY",

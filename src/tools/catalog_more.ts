@@ -4,6 +4,7 @@
  * @module
  */
 
+import { round4 } from "../policy/estimate.ts";
 import { z } from "zod";
 import {
   AVAILABILITY_LEVELS,
@@ -12,6 +13,8 @@ import {
   DATA_CENTER_REGIONS,
   type DataCenter,
   type DataCenterQuery,
+  listCpuTypes,
+  listDataCenters,
 } from "../runpod/mod.ts";
 import { defineTool, READ_ONLY, ToolInputError } from "./_define.ts";
 
@@ -75,7 +78,7 @@ function toDataCenterRow(
 }
 
 /** `list_data_centers`: RunPod data centers, optionally with stock of one GPU type per DC. */
-export const listDataCenters = defineTool({
+export const listDataCentersTool = defineTool({
   name: "list_data_centers",
   title: "List data centers",
   description:
@@ -125,7 +128,7 @@ export const listDataCenters = defineTool({
     if (args.network_volume_type) query.networkVolumeTypes = [args.network_volume_type];
     if (args.compliance) query.compliance = [args.compliance];
     if (args.global_network !== undefined) query.globalNetwork = args.global_network;
-    const dataCenters = await ctx.runpod.listDataCenters(query, ctx.signal);
+    const dataCenters = await listDataCenters(ctx.runpod, query, ctx.signal);
 
     let rows = dataCenters.map((dc) =>
       toDataCenterRow(dc, args.gpu_type, args.include_gpu_availability)
@@ -205,11 +208,8 @@ function toCpuRow(
   return row;
 }
 
-/** Rounds away float noise (0.05 × 3 = 0.15000000000000002). */
-const round4 = (n: number) => Math.round(n * 10_000) / 10_000;
-
 /** `list_cpu_types`: CPU flavors for CPU pods or CPU serverless workers, cheapest first. */
-export const listCpuTypes = defineTool({
+export const listCpuTypesTool = defineTool({
   name: "list_cpu_types",
   title: "List CPU types",
   description:
@@ -240,7 +240,8 @@ export const listCpuTypes = defineTool({
     }
     // product and vcpuCount are only valid together with include=AVAILABILITY (RunPod answers
     // 400 otherwise), so without it the vCPU filter and the price choice are applied here.
-    const cpus = await ctx.runpod.listCpuTypes(
+    const cpus = await listCpuTypes(
+      ctx.runpod,
       args.include_availability
         ? {
           include: "AVAILABILITY",

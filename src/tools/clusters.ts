@@ -18,6 +18,7 @@ import {
   getCluster,
   listClusterPods,
   listClusters,
+  listGpuTypes,
   type Pod,
   recoveryNote,
   updateCluster,
@@ -212,7 +213,7 @@ export const createClusterTool = defineTool({
     }
     checkPorts(args.ports, "create cluster");
     await checkNewEnv(args.env, "create cluster", ctx);
-    const gpu = resolveGpuType(await ctx.runpod.listGpuTypes({}, ctx.signal), args.gpu_type);
+    const gpu = resolveGpuType(await listGpuTypes(ctx.runpod, {}, ctx.signal), args.gpu_type);
     if (!gpu.secure) {
       throw new ToolInputError(
         `Cannot create cluster: ${gpu.name} is not offered on SECURE cloud, where clusters run`,
@@ -250,9 +251,7 @@ export const createClusterTool = defineTool({
 
     const cluster = await createCluster(ctx.runpod, body, ctx.signal);
     rememberCreated(cluster.id);
-    const estimate = Math.round(
-      gpu.price.secure * args.gpu_count_per_pod * args.pod_count * 10000,
-    ) / 10000;
+    const estimate = round4(gpu.price.secure * args.gpu_count_per_pod * args.pod_count);
     const recovered = recoveryNote(cluster);
     return {
       summary: `${

@@ -42,7 +42,7 @@ function podGpu(
 }
 
 /** `estimate_cost`. */
-export const estimateCost = defineTool({
+export const estimateCostTool = defineTool({
   name: "estimate_cost",
   title: "Estimate a cost",
   description:

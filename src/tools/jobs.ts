@@ -45,7 +45,7 @@ import {
 import { waitedResult, waitedShape, waitForJob } from "./_job_wait.ts";
 import { poll } from "./_poll.ts";
 import { healthReading } from "./_queue_diagnosis.ts";
-import { UNTRUSTED_NOTE } from "./_untrusted.ts";
+import { untrusted, UNTRUSTED_NOTE } from "./_untrusted.ts";
 
 export { MAX_OUTPUT_BYTES };
 
@@ -391,9 +391,11 @@ export const retryJobTool = defineTool({
     const note =
       `Re-queued; wait for it with get_job endpoint_id=${args.endpoint_id} job_id=${job.id} wait_s=60.`;
     return {
-      summary: `Retrying job ${job.id} (was ${before.status}${
-        previousError ? `: ${previousError.slice(0, 200)}` : ""
-      }), now ${job.status}. ${note}`,
+      summary: `Retrying job ${job.id} (was ${before.status}), now ${job.status}. ${note}${
+        previousError
+          ? `\n${untrusted(`job ${job.id} previous error`, previousError.slice(0, 200))}`
+          : ""
+      }`,
       data: {
         job_id: job.id,
         status: job.status,

@@ -20,9 +20,9 @@ import {
   listSshKeysTool,
   removeSshKeyTool,
 } from "./account.ts";
-import { recommendGpu } from "./advisor.ts";
-import { listGpuTypes } from "./catalog.ts";
-import { listCpuTypes, listDataCenters } from "./catalog_more.ts";
+import { recommendGpuTool } from "./advisor.ts";
+import { listGpuTypesTool } from "./catalog.ts";
+import { listCpuTypesTool, listDataCentersTool } from "./catalog_more.ts";
 import { getBalanceTool, getBillingHistoryTool, getSpendSummaryTool } from "./billing.ts";
 import {
   createClusterTool,
@@ -31,7 +31,7 @@ import {
   listClustersTool,
   updateClusterTool,
 } from "./clusters.ts";
-import { estimateCost } from "./estimate_cost.ts";
+import { estimateCostTool } from "./estimate_cost.ts";
 import {
   cancelJobTool,
   getEndpointHealthTool,
@@ -42,10 +42,16 @@ import {
   runJobTool,
   streamJobTool,
 } from "./jobs.ts";
-import { restartPod, startPod, stopPod, terminatePod, waitForPod } from "./pod_actions.ts";
+import {
+  restartPodTool,
+  startPodTool,
+  stopPodTool,
+  terminatePodTool,
+  waitForPodTool,
+} from "./pod_actions.ts";
 import { createPodTool, updatePodTool } from "./pod_create.ts";
-import { getPodLogs } from "./pod_logs.ts";
-import { getPod, listPods } from "./pods.ts";
+import { getPodLogsTool } from "./pod_logs.ts";
+import { getPodTool, listPodsTool } from "./pods.ts";
 import {
   createEcrDelegationTool,
   createRegistryTool,
@@ -86,20 +92,20 @@ export { type AnyTool, type Clock, REAL_CLOCK, type Toolset, TOOLSETS } from "./
 
 /** Every tool, in the order `tools/list` shows them. */
 export const ALL_TOOLS: readonly AnyTool[] = [
-  listGpuTypes,
-  recommendGpu,
-  listDataCenters,
-  listCpuTypes,
-  listPods,
-  getPod,
+  listGpuTypesTool,
+  recommendGpuTool,
+  listDataCentersTool,
+  listCpuTypesTool,
+  listPodsTool,
+  getPodTool,
   createPodTool,
   updatePodTool,
-  startPod,
-  stopPod,
-  restartPod,
-  terminatePod,
-  waitForPod,
-  getPodLogs,
+  startPodTool,
+  stopPodTool,
+  restartPodTool,
+  terminatePodTool,
+  waitForPodTool,
+  getPodLogsTool,
   listClustersTool,
   getClusterTool,
   createClusterTool,
@@ -147,7 +153,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getBalanceTool,
   getBillingHistoryTool,
   getSpendSummaryTool,
-  estimateCost,
+  estimateCostTool,
 ];
 
 /** What tools need from the outside world. */

@@ -5,7 +5,7 @@
  */
 
 import { z } from "zod";
-import { type Pod, type PodAction, podAction, RunpodApiError } from "../runpod/mod.ts";
+import { getPod, type Pod, type PodAction, podAction, RunpodApiError } from "../runpod/mod.ts";
 import { defineTool, type FullAnnotations, type ToolContext, ToolInputError } from "./_define.ts";
 import { poll } from "./_poll.ts";
 import { lastLogLines } from "./pod_logs.ts";
@@ -46,7 +46,7 @@ function notAllowed(pod: Pod, action: PodAction): ToolInputError {
 
 async function runAction(podId: string, action: PodAction, ctx: ToolContext) {
   checkPodId(podId, `${action} pod`);
-  const before = await ctx.runpod.getPod(podId, ctx.signal);
+  const before = await getPod(ctx.runpod, podId, ctx.signal);
   if (!before.actions.includes(action)) throw notAllowed(before, action);
   let after: Pod | undefined;
   try {
@@ -54,7 +54,7 @@ async function runAction(podId: string, action: PodAction, ctx: ToolContext) {
   } catch (error) {
     // The state can change between the check and the action; explain a 409 the same way.
     if (error instanceof RunpodApiError && error.status === 409) {
-      throw notAllowed(await ctx.runpod.getPod(podId, ctx.signal), action);
+      throw notAllowed(await getPod(ctx.runpod, podId, ctx.signal), action);
     }
     if (action === "start") await onCapacityError(ctx, startCapacityRequest(before))(error);
     throw error;
@@ -103,7 +103,7 @@ function actionTool(
 }
 
 /** `start_pod`. */
-export const startPod = actionTool(
+export const startPodTool = actionTool(
   "start",
   "Start pod",
   "Starts an EXITED or ERROR pod; billing (USD/hour) resumes: tell the user first. On a capacity error, retry later. Next: wait_for_pod.",
@@ -111,7 +111,7 @@ export const startPod = actionTool(
 );
 
 /** `stop_pod`. */
-export const stopPod = actionTool(
+export const stopPodTool = actionTool(
   "stop",
   "Stop pod",
   "Stops a pod: GPU billing stops, the container disk is wiped, the pod volume is kept (storage still billed). Resume: start_pod.",
@@ -119,7 +119,7 @@ export const stopPod = actionTool(
 );
 
 /** `restart_pod`. */
-export const restartPod = actionTool(
+export const restartPodTool = actionTool(
   "restart",
   "Restart pod",
   "Restarts a RUNNING pod's container, e.g. when hung: wipes the container disk, keeps the volume; billing continues. Next: wait_for_pod.",
@@ -127,7 +127,7 @@ export const restartPod = actionTool(
 );
 
 /** `terminate_pod`. */
-export const terminatePod = actionTool(
+export const terminatePodTool = actionTool(
   "terminate",
   "Terminate pod",
   "Deletes a pod for good, with its container disk and pod volume (network volumes stay); billing stops. Cannot be undone: confirm with the user.",
@@ -149,7 +149,7 @@ const ENDED = new Set(["ERROR", "EXITED", "TERMINATED"]);
 type WaitOutcome = "ready" | "failed" | "stopped" | "timed_out";
 
 /** `wait_for_pod`: polls until the pod is RUNNING (or its ports are up), fails, or time runs out. */
-export const waitForPod = defineTool({
+export const waitForPodTool = defineTool({
   name: "wait_for_pod",
   title: "Wait for pod",
   description:
@@ -183,7 +183,7 @@ export const waitForPod = defineTool({
       deadline: started + args.timeout_s * 1000,
       firstMs: FIRST_POLL_MS,
       maxMs: MAX_POLL_MS,
-      read: () => ctx.runpod.getPod(args.pod_id, ctx.signal),
+      read: () => getPod(ctx.runpod, args.pod_id, ctx.signal),
       isDone: (p) => podIsReady(p, args.until) || ENDED.has(p.status),
       totalS: args.timeout_s,
       progress: (p, waitedS) => `Pod ${p.id} is ${p.status} after ${waitedS} s`,

@@ -9,6 +9,8 @@ import { z } from "zod";
 import {
   createPod,
   type CreatePodBody,
+  getPod,
+  listGpuTypes,
   recoveryNote,
   updatePod,
   type UpdatePodBody,
@@ -136,7 +138,7 @@ export const createPodTool = defineTool({
     let amdWarning: string | undefined;
 
     if (isGpu) {
-      const gpus = await ctx.runpod.listGpuTypes({}, ctx.signal);
+      const gpus = await listGpuTypes(ctx.runpod, {}, ctx.signal);
       const gpu = resolveGpuType(gpus, args.gpu_type!);
       const offered = args.cloud === "SECURE" ? gpu.secure : gpu.community;
       if (!offered) {
@@ -276,7 +278,7 @@ export const updatePodTool = defineTool({
       const safe = await resolveEnvWrite(
         args.env,
         `update pod ${args.pod_id}`,
-        async () => (await ctx.runpod.getPod(args.pod_id, ctx.signal)).env,
+        async () => (await getPod(ctx.runpod, args.pod_id, ctx.signal)).env,
         ctx,
       );
       body.env = safe.env;

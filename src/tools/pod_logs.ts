@@ -15,7 +15,7 @@ import { formatLine, logTail, MAX_LOG_TAIL as MAX_TAIL } from "./_log_tail.ts";
 import { untrusted, UNTRUSTED_NOTE } from "./_untrusted.ts";
 
 /** `get_pod_logs`: recent log lines of one pod. */
-export const getPodLogs = defineTool({
+export const getPodLogsTool = defineTool({
   name: "get_pod_logs",
   title: "Get pod logs",
   description:

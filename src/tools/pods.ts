@@ -4,9 +4,10 @@
  * @module
  */
 
+import { round4 } from "../policy/estimate.ts";
 import { checkId } from "./_id_check.ts";
 import { z } from "zod";
-import type { Pod } from "../runpod/mod.ts";
+import { getPod, listPods, type Pod } from "../runpod/mod.ts";
 import { maskEnv } from "../secrets.ts";
 import { defineTool, READ_ONLY } from "./_define.ts";
 
@@ -99,7 +100,7 @@ export function describeRow(row: z.output<z.ZodObject<typeof podSummaryShape>>):
 const STATUSES = ["PROVISIONING", "STARTING", "RUNNING", "EXITED", "ERROR", "TERMINATED"] as const;
 
 /** `list_pods`: every pod on the account, compact. */
-export const listPods = defineTool({
+export const listPodsTool = defineTool({
   name: "list_pods",
   title: "List pods",
   description:
@@ -116,14 +117,14 @@ export const listPods = defineTool({
     total_cost_per_hour: z.number().describe("Sum of cost_per_hour of the listed pods, USD"),
   },
   async run(args, ctx) {
-    let pods = await ctx.runpod.listPods(ctx.signal);
+    let pods = await listPods(ctx.runpod, ctx.signal);
     if (args.status) pods = pods.filter((p) => p.status === args.status);
     if (args.name_contains) {
       const needle = args.name_contains.toLowerCase();
       pods = pods.filter((p) => p.name.toLowerCase().includes(needle));
     }
     const rows = pods.map(podRow);
-    const total = Math.round(rows.reduce((sum, r) => sum + r.cost_per_hour, 0) * 10000) / 10000;
+    const total = round4(rows.reduce((sum, r) => sum + r.cost_per_hour, 0));
     const summary = rows.length === 0
       ? "No pods match. Create one with create_pod after picking a GPU with list_gpu_types."
       : `${rows.length} pod(s), burning $${total.toFixed(2)}/h in total:\n` +
@@ -166,7 +167,7 @@ export function podDetail(pod: Pod, showSecrets: boolean) {
 const { ssh: _listSsh, ...detailRowShape } = podRowShape;
 
 /** `get_pod`: one pod in detail. */
-export const getPod = defineTool({
+export const getPodTool = defineTool({
   name: "get_pod",
   title: "Get pod",
   description:
@@ -192,7 +193,7 @@ export const getPod = defineTool({
   },
   async run(args, ctx) {
     checkPodId(args.pod_id, "look up pod");
-    const pod = await ctx.runpod.getPod(args.pod_id, ctx.signal);
+    const pod = await getPod(ctx.runpod, args.pod_id, ctx.signal);
     const data = podDetail(pod, ctx.showSecrets);
     const next = data.actions.length > 0 ? ` Allowed actions: ${data.actions.join(", ")}.` : "";
     const ssh = data.ssh_command ? ` SSH: ${data.ssh_command}` : "";

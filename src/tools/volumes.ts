@@ -5,6 +5,7 @@
  * @module
  */
 
+import { listDataCenters } from "../runpod/mod.ts";
 import { rememberCreated } from "../policy/protect.ts";
 import { z } from "zod";
 import {
@@ -135,7 +136,7 @@ export const createNetworkVolumeTool = defineTool({
   output: { volume_id: z.string(), monthly_cost_usd: z.number() },
   async run(args, ctx) {
     const type: VolumeType = args.type;
-    const centers = await ctx.runpod.listDataCenters({}, ctx.signal);
+    const centers = await listDataCenters(ctx.runpod, {}, ctx.signal);
     const offering = centers.filter((dc) => dc.networkVolumeTypes.includes(type))
       .map((dc) => dc.id);
     const dc = centers.find((c) => c.id === args.data_center_id);
