@@ -24,10 +24,10 @@ import {
   endpointHourlyCosts,
   HOURS_PER_MONTH,
   networkVolumeMonthlyCost,
-  POD_VOLUME_STOPPED_USD_PER_GB_MONTH,
   podHourlyPrice,
   type PriceCatalog,
   round4,
+  storageCost,
 } from "./estimate.ts";
 
 // Stopped pods bill for their volume disk only; a TERMINATED pod bills nothing. Every other
@@ -146,7 +146,7 @@ async function podBurn(pod: Pod, catalog: PriceCatalog): Promise<BurnItem | unde
   if (STOPPED_POD_STATUSES.has(pod.status)) {
     const gb = pod.mounts.persistent?.size ?? 0;
     if (gb <= 0) return undefined;
-    const usdPerHour = round4(gb * POD_VOLUME_STOPPED_USD_PER_GB_MONTH / HOURS_PER_MONTH);
+    const usdPerHour = storageCost("pod_volume_stopped", gb).usdPerHour;
     return { kind: "stopped_pod", pod, usdPerHour, volumeGb: gb };
   }
   if (pod.cost > 0) return { kind: "pod", pod, usdPerHour: pod.cost, priceSource: "runpod" };
