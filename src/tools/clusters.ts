@@ -7,7 +7,8 @@
 
 import { checkId } from "./_id_check.ts";
 import { round4 } from "../policy/estimate.ts";
-import { rememberCreated, withMarker } from "../policy/protect.ts";
+import { rememberCreated } from "../policy/protect.ts";
+import { type ContainerFields, containerFields } from "./_container_body.ts";
 import { z } from "zod";
 import {
   type Cluster,
@@ -236,18 +237,8 @@ export const createClusterTool = defineTool({
       image: args.image,
       startSsh: args.start_ssh,
     };
-    if (args.data_center_ids?.length) body.dataCenterIds = args.data_center_ids;
-    if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
-    if (args.volume_gb !== undefined) {
-      body.mounts = { persistent: { size: args.volume_gb, path: args.volume_mount_path } };
-    } else if (args.network_volume_id !== undefined) {
-      body.mounts = {
-        network: [{ volumeId: args.network_volume_id, path: args.volume_mount_path }],
-      };
-    }
-    if (args.ports?.length) body.ports = args.ports;
-    body.env = withMarker(args.env);
-    if (args.docker_args !== undefined) body.args = args.docker_args;
+    const shared: Pick<CreateClusterBody, keyof ContainerFields> = containerFields(args, args.env);
+    Object.assign(body, shared);
 
     const cluster = await createCluster(ctx.runpod, body, ctx.signal);
     rememberCreated(cluster.id);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { withMarker } from "../policy/protect.ts";
+import { type ContainerFields, containerFields } from "./_container_body.ts";
 import { z } from "zod";
 import {
   createPod,
@@ -176,19 +176,9 @@ export const createPodTool = defineTool({
       }
       body.cpu = { id: args.cpu_flavor, vcpuCount: args.vcpu_count };
     }
-    if (args.data_center_ids?.length) body.dataCenterIds = args.data_center_ids;
-    if (args.container_disk_gb !== undefined) body.disk = args.container_disk_gb;
-    if (args.volume_gb !== undefined) {
-      body.mounts = { persistent: { size: args.volume_gb, path: args.volume_mount_path } };
-    } else if (args.network_volume_id !== undefined) {
-      body.mounts = {
-        network: [{ volumeId: args.network_volume_id, path: args.volume_mount_path }],
-      };
-    }
-    if (args.ports?.length) body.ports = args.ports;
-    body.env = withMarker(env);
+    const shared: Pick<CreatePodBody, keyof ContainerFields> = containerFields(args, env);
+    Object.assign(body, shared);
     body.startSsh = args.start_ssh || args.ssh_public_key !== undefined;
-    if (args.docker_args !== undefined) body.args = args.docker_args;
 
     const pod = await createPod(ctx.runpod, body, ctx.signal).catch(
       onCapacityError(
