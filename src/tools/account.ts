@@ -19,7 +19,8 @@ import {
 import { isTrivialValue } from "../secrets.ts";
 import { byteLength, idArg, LIMITS, tooLong } from "./_args.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
-import { explainGraphqlRefusal, explainLostWrite } from "./_write_errors.ts";
+import { explainGraphqlRefusal } from "./_write_errors.ts";
+import { withCheckHint } from "./errors.ts";
 import {
   type AuthorizedKey,
   parseAuthorizedKey,
@@ -101,7 +102,7 @@ export const addSshKeyTool = defineTool({
     try {
       stored = await putSshKeys(ctx.runpod, [...keys, line], ctx.signal);
     } catch (error) {
-      throw explainLostWrite(error, "list_ssh_keys");
+      throw withCheckHint(error, "list_ssh_keys");
     }
     return {
       summary:
@@ -168,7 +169,7 @@ export const removeSshKeyTool = defineTool({
     try {
       stored = await putSshKeys(ctx.runpod, keys.filter((k) => !picked.includes(k)), ctx.signal);
     } catch (error) {
-      throw explainLostWrite(error, "list_ssh_keys");
+      throw withCheckHint(error, "list_ssh_keys");
     }
     return {
       summary: `Removed key ${
@@ -269,7 +270,7 @@ export const createSecretTool = defineTool({
       secret = await createSecret(ctx.runpod, args.name, value, ctx.signal);
     } catch (error) {
       throw explainGraphqlRefusal(
-        explainLostWrite(error, "list_secrets"),
+        withCheckHint(error, "list_secrets"),
         `Cannot create secret ${args.name} at RunPod, which refused it; names must be unique (list_secrets)`,
       );
     }
@@ -297,7 +298,7 @@ export const deleteSecretTool = defineTool({
       await deleteSecret(ctx.runpod, args.secret_id, ctx.signal);
     } catch (error) {
       throw explainGraphqlRefusal(
-        explainLostWrite(error, "list_secrets"),
+        withCheckHint(error, "list_secrets"),
         `Cannot delete secret ${args.secret_id} at RunPod, which refused it; list_secrets shows the secrets that exist`,
       );
     }

@@ -78,7 +78,22 @@ const CHECKS: Readonly<Record<"rest" | "jobs", readonly [RegExp, string][]>> = {
   ],
 };
 
+/** Checks a tool named for a failed write whose path alone does not say which read to use. */
+const CHECK_HINTS = new WeakMap<object, string>();
+
+/**
+ * Names the read that shows whether a failed write took effect, e.g. `list_secrets` for a GraphQL
+ * mutation, where the request's path (`/graphql`) cannot tell; the mapping below then explains
+ * `error` as usual with that check. Returns `error` itself, for `throw withCheckHint(e, …)`.
+ */
+export function withCheckHint<E>(error: E, check: string): E {
+  if (error && typeof error === "object") CHECK_HINTS.set(error, check);
+  return error;
+}
+
 function checkHint(info: RunpodRequestInfo): string {
+  const named = CHECK_HINTS.get(info);
+  if (named) return named;
   const table = info.api === "graphql" ? [] : CHECKS[info.api];
   for (const [pattern, hint] of table) {
     const match = pattern.exec(info.path);

@@ -20,7 +20,8 @@ import {
 } from "../runpod/storage.ts";
 import { CREATES, defineTool, DESTRUCTIVE, READ_ONLY, ToolInputError } from "./_define.ts";
 import { explainStatus, idArg, LIMITS, nameArg, tooLong } from "./_args.ts";
-import { explainGraphqlRefusal, explainLostWrite } from "./_write_errors.ts";
+import { explainGraphqlRefusal } from "./_write_errors.ts";
+import { withCheckHint } from "./errors.ts";
 
 const registryRowShape = { id: z.string(), name: z.string() };
 
@@ -156,7 +157,7 @@ export const updateRegistryTool = defineTool({
       }, ctx.signal);
     } catch (error) {
       throw explainGraphqlRefusal(
-        explainLostWrite(error, "list_registries (it cannot show the login: test a pull)"),
+        withCheckHint(error, "list_registries (it cannot show the login: test a pull)"),
         `Cannot update registry credential ${args.registry_id}: RunPod refused it`,
       );
     }
@@ -240,7 +241,7 @@ export const createEcrDelegationTool = defineTool({
         ...(args.name !== undefined ? { name: args.name } : {}),
       }, ctx.signal);
     } catch (error) {
-      throw explainStatus(explainLostWrite(error, "list_ecr_delegations"), {
+      throw explainStatus(withCheckHint(error, "list_ecr_delegations"), {
         400:
           `Cannot create ECR delegation for ${args.resource}: RunPod refused it; it may exist already (list_ecr_delegations)`,
       });
@@ -267,7 +268,7 @@ export const revokeEcrDelegationTool = defineTool({
     try {
       await revokeDelegation(ctx.runpod, args.delegation_id, ctx.signal);
     } catch (error) {
-      throw explainStatus(explainLostWrite(error, "list_ecr_delegations"), {
+      throw explainStatus(withCheckHint(error, "list_ecr_delegations"), {
         404:
           `Cannot revoke ECR delegation ${args.delegation_id}: it does not exist; list_ecr_delegations shows yours`,
       });
