@@ -22,6 +22,10 @@ Deno.test("back-to-back creates count pods still PROVISIONING: four $0.46 pods f
   for (let i = 0; i < 6; i++) results.push(await h.call("create_pod", { ...POD, name: `b${i}` }));
   assert.equal(results.filter((r) => r.isError !== true).length, 4);
   assert.equal(podCreates(h).length, 4, "RunPod received exactly four creates");
+  // Unconfirmed (--confirm never), each create reads the account's pods once: the check and
+  // the hold are one step, not a check followed by a second read.
+  const podReads = h.sim.requests.filter((r) => r.method === "GET" && r.path === "/v2/pods");
+  assert.equal(podReads.length, 6);
   const statuses = [...h.sim.state.pods.values()].map((p) => p.status);
   assert.deepEqual(statuses, ["PROVISIONING", "PROVISIONING", "PROVISIONING", "PROVISIONING"]);
   assert.match(

@@ -118,11 +118,16 @@ export function createCallGate(options: CallGateOptions): WriteGate {
     }
     const catalog = priceCatalog(runpod, signal);
     const assessment = await assessRequest(matched, request, runpod, catalog, signal);
+    const asks = needsConfirmation(policy.confirm, assessment.kind);
+    // The total cap is decided, and held, by reserveTotal right before sending. Checking it here
+    // as well helps only a dry run's verdict and a user about to be asked; otherwise it would
+    // read the account's burn twice in a row.
+    const { maxTotalHourlyCost: _total, ...perResource } = policy;
+    const capPolicy = guard.dryRun || asks ? policy : perResource;
     const refusal = guarded && (assessment.kind !== "plain" || marking)
       ? await protectRefusal(matched, request, assessment.action, runpod, signal) ??
-        await checkCaps(assessment, policy, runpod, catalog, signal)
-      : await checkCaps(assessment, policy, runpod, catalog, signal);
-    const asks = needsConfirmation(policy.confirm, assessment.kind);
+        await checkCaps(assessment, capPolicy, runpod, catalog, signal)
+      : await checkCaps(assessment, capPolicy, runpod, catalog, signal);
     const cost = costView(assessment);
     // A pod's name is the model's text and may hold a pasted secret.
     const facts = { action: redactSecrets(assessment.action), kind: assessment.kind, ...cost };
