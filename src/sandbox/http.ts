@@ -144,3 +144,16 @@ export function withHeaders(response: Response, from: Headers): Response {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** A 200 server-sent-events response with the headers RunPod's log streams carry (API notes §3.1). */
+export function eventStream(body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      "connection": "keep-alive",
+      "x-accel-buffering": "no",
+    },
+  });
+}

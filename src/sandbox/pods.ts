@@ -13,7 +13,7 @@ import { compareCuda, dcSupportsCuda, effectiveLevel, levelRank } from "./catalo
 import { CONTAINER_PROPS, patchContainer } from "./container.ts";
 import type { Ctx, Route, SimSettings } from "./context.ts";
 import type { IdSource } from "./ids.ts";
-import { iso, json, noContent, problem } from "./http.ts";
+import { eventStream, iso, json, noContent, problem } from "./http.ts";
 import type {
   DataCenterRecord,
   GpuTypeRecord,
@@ -804,15 +804,7 @@ function podLogs(ctx: Ctx, realTime: boolean): Response {
       cleanup();
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      "connection": "keep-alive",
-      "x-accel-buffering": "no",
-    },
-  });
+  return eventStream(body);
 }
 
 /** Routes for `/v2/pods*`; `realTime` tells the log stream whether to poll the clock itself. */

@@ -12,7 +12,7 @@
  */
 
 import type { Ctx } from "./context.ts";
-import { iso, problem } from "./http.ts";
+import { eventStream, iso, problem } from "./http.ts";
 import type { EndpointRecord, LogLine } from "./state.ts";
 
 const encoder = new TextEncoder();
@@ -126,13 +126,5 @@ function sse(signal: AbortSignal, frames: Uint8Array[]): Response {
       signal.removeEventListener("abort", onAbort);
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      "connection": "keep-alive",
-      "x-accel-buffering": "no",
-    },
-  });
+  return eventStream(body);
 }
