@@ -4,23 +4,28 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
-import {
-  type Config,
-  type ConfigFlags,
-  DEFAULTS,
-  ENV_NAMES,
-  loadConfig,
-  SECRET_ENV_PREFIX,
-  SETTINGS,
-} from "./config.ts";
+import { type Config, type HttpConfig, loadConfig } from "./config.ts";
+import type { McpRequestContext } from "./deps.ts";
+import { SpendLedger } from "./policy/burn.ts";
+import { setTokenSecret } from "./policy/confirm.ts";
+import { openState } from "./state/mod.ts";
+import { drainOnSignals } from "./transports/http.ts";
+import { serveMcpHttp } from "./transports/mcp_http.ts";
 import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
 import { RunpodSimulator } from "./sandbox/mod.ts";
-import { createServer } from "./server.ts";
+import { createApp, type ServerOptions } from "./server.ts";
 import { selectTools, TOOLSETS } from "./tools/mod.ts";
 import { serveStdio } from "./transports/stdio.ts";
+import {
+  ENV_NAMES,
+  parseFlags,
+  SECRET_ENV_PREFIX,
+  settingName,
+  SETTINGS,
+  settingsHelp,
+} from "./settings.ts";
 
 /** Reads `RUNPOD_MCP_SECRET_<NAME>`; the binary's --allow-env grants exactly that prefix. */
 function readSecretEnv(name: string): string | undefined {
@@ -34,56 +39,31 @@ export const VERSION: string = denoJson.version;
 /** Exit code for a bad or missing setting. */
 export const EXIT_USAGE = 2;
 
-/** The `--help` text. */
+/** The env vars of the keys and tokens, which are read only from the environment. */
+const SECRET_ENVS = Object.values(SETTINGS).flatMap((s) => "refusedFlag" in s ? [s.env] : []);
+
+/** The `--help` text; the settings part comes from the table in `settings.ts`. */
 export const HELP =
   `runpod-mcp ${VERSION}: an MCP server that runs a RunPod GPU cloud account safely
 
 Usage: runpod-mcp [options]
 
-Speaks MCP over stdio. Logs go to stderr; stdout carries the protocol.
+Speaks MCP over stdio, or over Streamable HTTP at /mcp with ${SETTINGS.http.flag}. Logs go to
+stderr; over stdio, stdout carries the protocol.
 
-Options:
-  --sandbox                  Run against the built-in RunPod simulator: no account, no network
-                             (env ${SETTINGS.sandbox.env}=true)
-  --api-base-url URL         RunPod REST base, paths /v2/... (env ${SETTINGS.restBaseUrl.env},
-                             default ${DEFAULTS.restBaseUrl})
-  --serverless-api-url URL   Serverless job API base (env ${SETTINGS.serverlessBaseUrl.env},
-                             default ${DEFAULTS.serverlessBaseUrl})
-  --graphql-url URL          GraphQL endpoint, used only where REST lacks a feature
-                             (env ${SETTINGS.graphqlUrl.env}, default ${DEFAULTS.graphqlUrl})
-  --log-level LEVEL          debug, info, warn or error (env ${SETTINGS.logLevel.env}, default info)
-  --request-timeout SECONDS  Deadline for one HTTP attempt, 1-600 (env ${SETTINGS.requestTimeoutS.env},
-                             default ${DEFAULTS.requestTimeoutS})
-  --show-secrets             Show env values that look secret (KEY, TOKEN, PASSWORD, ...)
-                             instead of masking them (env ${SETTINGS.showSecrets.env})
-
-Safety (see the README's Safety section):
-  --read-only                Offer only tools that read; refuse every change (env ${SETTINGS.readOnly.env})
-  --toolsets LIST            Only these toolsets: ${TOOLSETS.join(",")}
-                             (env ${SETTINGS.toolsets.env}); --tools LIST adds single tools
-                             (env ${SETTINGS.tools.env}); --exclude-tools LIST wins over both
-                             (env ${SETTINGS.excludeTools.env})
-  --confirm MODE             never, destructive or billable-and-destructive (default): ask the user
-                             before such calls (env ${SETTINGS.confirm.env})
-  --max-hourly-cost USD      Most one pod or endpoint may cost per hour (env ${SETTINGS.maxHourlyCost.env})
-  --max-total-hourly-cost USD  Most the account may burn per hour, current spend included
-                             (env ${SETTINGS.maxTotalHourlyCost.env})
-  --max-gpu-count N          Most GPUs per pod or worker (env ${SETTINGS.maxGpuCount.env})
-  --allowed-gpu-types LIST   GPU type ids or names allowed (env ${SETTINGS.allowedGpuTypes.env})
-  --allowed-data-centers LIST  Data centers allowed (env ${SETTINGS.allowedDataCenters.env})
-  --max-workers N            Most workers per serverless endpoint (env ${SETTINGS.maxWorkers.env})
-  --protect-existing         Refuse destructive or billable changes to resources runpod-mcp did not
-                             create (env ${SETTINGS.protectExisting.env})
-
-Secrets: create_secret takes a RunPod secret's value from env ${SECRET_ENV_PREFIX}<NAME>, so
-the value never passes through the model.
-
-  --version                  Print the version and exit
-  --help                     Print this help and exit
-
-The API key is read only from env ${SETTINGS.apiKey.env}, never from a flag, so it stays out of
-process listings and shell history.
+${settingsHelp({ toolsets: TOOLSETS })}
+Keys and tokens are read only from the environment, never from flags, so they stay out of
+process listings and shell history: ${SECRET_ENVS.join(", ")}.
+create_secret takes a RunPod secret's value from env ${SECRET_ENV_PREFIX}<NAME>, so the value never
+passes through the model.
 `;
+
+/** `--toolsets (env …), --tools (env …), --exclude-tools (env …)`, for selection errors. */
+function selectionNames(): string {
+  return (["toolsets", "tools", "excludeTools"] as const).map((key) => settingName(key)).join(
+    ", ",
+  );
+}
 
 /** What the command line asked for. */
 export type CliRequest =
@@ -99,77 +79,9 @@ export function parseCli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): CliRequest {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        sandbox: { type: "boolean" },
-        "show-secrets": { type: "boolean" },
-        "read-only": { type: "boolean" },
-        "protect-existing": { type: "boolean" },
-        toolsets: { type: "string" },
-        tools: { type: "string" },
-        "exclude-tools": { type: "string" },
-        confirm: { type: "string" },
-        "max-hourly-cost": { type: "string" },
-        "max-total-hourly-cost": { type: "string" },
-        "max-gpu-count": { type: "string" },
-        "allowed-gpu-types": { type: "string" },
-        "allowed-data-centers": { type: "string" },
-        "max-workers": { type: "string" },
-        "api-base-url": { type: "string" },
-        "serverless-api-url": { type: "string" },
-        "graphql-url": { type: "string" },
-        "log-level": { type: "string" },
-        "request-timeout": { type: "string" },
-        "api-key": { type: "string" },
-        version: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : "";
-    return { kind: "usage-error", errors: [`Cannot parse arguments: ${message}`] };
-  }
-  if (values.help) return { kind: "help" };
-  if (values.version) return { kind: "version" };
-  if (values["api-key"] !== undefined) {
-    return {
-      kind: "usage-error",
-      errors: [
-        `Cannot take the API key as a flag: flags show up in process listings and shell history; set env ${SETTINGS.apiKey.env} instead`,
-      ],
-    };
-  }
-  const str = (name: string) => {
-    const v = values[name];
-    return typeof v === "string" ? v : undefined;
-  };
-  const flags: ConfigFlags = {
-    ...(values.sandbox ? { sandbox: true } : {}),
-    ...(values["show-secrets"] ? { showSecrets: true } : {}),
-    restBaseUrl: str("api-base-url"),
-    serverlessBaseUrl: str("serverless-api-url"),
-    graphqlUrl: str("graphql-url"),
-    logLevel: str("log-level"),
-    requestTimeoutS: str("request-timeout"),
-    ...(values["read-only"] ? { readOnly: true } : {}),
-    ...(values["protect-existing"] ? { protectExisting: true } : {}),
-    toolsets: str("toolsets"),
-    tools: str("tools"),
-    excludeTools: str("exclude-tools"),
-    confirm: str("confirm"),
-    maxHourlyCost: str("max-hourly-cost"),
-    maxTotalHourlyCost: str("max-total-hourly-cost"),
-    maxGpuCount: str("max-gpu-count"),
-    allowedGpuTypes: str("allowed-gpu-types"),
-    allowedDataCenters: str("allowed-data-centers"),
-    maxWorkers: str("max-workers"),
-  };
-  const result = loadConfig(flags, env);
+  const parsed = parseFlags(args);
+  if (parsed.kind !== "flags") return parsed;
+  const result = loadConfig(parsed.flags, env);
   if (!result.ok) return { kind: "usage-error", errors: result.errors };
   try {
     const offered = selectTools({
@@ -180,7 +92,7 @@ export function parseCli(
       return {
         kind: "usage-error",
         errors: [
-          "Cannot start with no tools: --toolsets, --tools, --exclude-tools and --read-only together leave none",
+          `Cannot start with no tools: ${SETTINGS.toolsets.flag}, ${SETTINGS.tools.flag}, ${SETTINGS.excludeTools.flag} and ${SETTINGS.readOnly.flag} together leave none`,
         ],
       };
     }
@@ -188,9 +100,7 @@ export function parseCli(
     return {
       kind: "usage-error",
       errors: [
-        `Invalid --toolsets/--tools/--exclude-tools (env RUNPOD_MCP_TOOLSETS, RUNPOD_MCP_TOOLS, RUNPOD_MCP_EXCLUDE_TOOLS): ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `Invalid ${selectionNames()}: ${error instanceof Error ? error.message : String(error)}`,
       ],
     };
   }
@@ -222,7 +132,11 @@ function writeStderr(text: string) {
 }
 
 /** Builds the RunPod client for a config: real HTTP, or the in-process simulator in sandbox mode. */
-export function clientForConfig(config: Config, logger: RootLogger): RunpodClient {
+export function clientForConfig(
+  config: Config,
+  logger: RootLogger,
+  callerKey?: string,
+): RunpodClient {
   const common = {
     timeoutMs: config.requestTimeoutS * 1000,
     userAgent: `runpod-mcp/${VERSION}`,
@@ -242,7 +156,7 @@ export function clientForConfig(config: Config, logger: RootLogger): RunpodClien
   }
   return new RunpodClient({
     ...common,
-    apiKey: config.apiKey ?? "",
+    apiKey: callerKey ?? config.apiKey ?? "",
     restBaseUrl: config.restBaseUrl,
     serverlessBaseUrl: config.serverlessBaseUrl,
     graphqlUrl: config.graphqlUrl,
@@ -275,33 +189,121 @@ export async function main(args: readonly string[]): Promise<never> {
   const { config } = request;
   const logger = createLogger({
     level: config.logLevel,
-    secrets: config.apiKey ? [config.apiKey] : [],
+    secrets: secretsOf(config),
   });
   // Stdout belongs to the protocol: anything a dependency prints with console.log goes to stderr.
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
   try {
-    const runpod = clientForConfig(config, logger);
-    const server = createServer({ runpod, logger }, {
-      version: VERSION,
-      sandbox: config.sandbox,
-      showSecrets: config.showSecrets,
-      secrets: config.apiKey ? [config.apiKey] : [],
-      policy: config.policy,
-      tools: selectTools({ ...config.selection, readOnly: config.policy.readOnly }),
-      secretFromEnv: readSecretEnv,
-    });
-    logger.info("runpod-mcp starting", {
-      version: VERSION,
-      mode: config.sandbox ? "sandbox (simulated RunPod, no real money)" : "live",
-      api: config.sandbox ? "in-process simulator" : config.restBaseUrl,
-    });
-    await serveStdio(server, logger);
-    logger.info("runpod-mcp stopped: stdin closed");
+    if (config.http) {
+      await runHttp(config, config.http, logger);
+    } else {
+      await runStdio(config, logger);
+    }
     Deno.exit(0);
   } catch (error) {
     logger.error("runpod-mcp failed", { error });
     Deno.exit(1);
   }
+}
+
+/** Every configured value that must never appear in a log line or a result. */
+function secretsOf(config: Config): string[] {
+  return [config.apiKey, config.http?.token, config.tokenSecret, config.stateUrl].filter(
+    (value): value is string => typeof value === "string" && value.length > 0,
+  );
+}
+
+function appOptions(config: Config): ServerOptions {
+  return {
+    version: VERSION,
+    sandbox: config.sandbox,
+    showSecrets: config.showSecrets,
+    secrets: config.apiKey ? [config.apiKey] : [],
+    policy: config.policy,
+    tools: selectTools({ ...config.selection, readOnly: config.policy.readOnly }),
+    secretFromEnv: readSecretEnv,
+  };
+}
+
+function announce(config: Config, logger: RootLogger, transport: string) {
+  logger.info("runpod-mcp starting", {
+    version: VERSION,
+    transport,
+    mode: config.sandbox ? "sandbox (simulated RunPod, no real money)" : "live",
+    api: config.sandbox ? "in-process simulator" : config.restBaseUrl,
+  });
+}
+
+async function runStdio(config: Config, logger: RootLogger): Promise<void> {
+  const app = createApp({ runpod: clientForConfig(config, logger), logger }, appOptions(config));
+  announce(config, logger, "stdio");
+  await serveStdio(app.factory, logger, app.listenOpened ? { onListen: app.listenOpened } : {});
+  await app.close();
+  logger.info("runpod-mcp stopped: stdin closed");
+}
+
+/** How long in-flight calls get to finish after SIGTERM or SIGINT, ms. */
+const DRAIN_GRACE_MS = 30_000;
+
+async function runHttp(config: Config, http: HttpConfig, logger: RootLogger): Promise<void> {
+  const state = await openState(config.stateUrl);
+  if (config.tokenSecret) setTokenSecret(config.tokenSecret);
+  else {
+    logger.warn(
+      "confirmation tokens are signed with a key random to this process: a token minted by another replica, or before a restart, is refused; set RUNPOD_MCP_TOKEN_SECRET on every replica to share one",
+    );
+  }
+  if (state.kind === "memory") {
+    logger.warn(
+      "shared state is per process (no --state-url): with several replicas, a confirmation token could be spent once per replica, spend holds and rate limits are not shared; run one replica or set --state-url redis://…",
+    );
+  }
+  const runpod = clientForConfig(config, logger);
+  const ledgers = new Map<string, SpendLedger>();
+  const options: ServerOptions = {
+    ...appOptions(config),
+    ledgerFor: (scope) => {
+      let ledger = ledgers.get(scope);
+      if (!ledger) ledgers.set(scope, ledger = new SpendLedger({ state, scope }));
+      return ledger;
+    },
+    claimToken: (key, ttlMs) => state.claimOnce(key, ttlMs),
+  };
+  const byok = http.auth === "runpod-key";
+  const app = createApp({
+    runpod,
+    logger,
+    ...(byok
+      ? {
+        callerAccount: (ctx: McpRequestContext) => {
+          const key = ctx.authInfo?.token;
+          if (!key) return undefined;
+          return {
+            // The simulator is one shared account; a live key gets its own client per request.
+            runpod: config.sandbox ? runpod : clientForConfig(config, logger, key),
+            key,
+            scope: ctx.authInfo?.clientId ?? "anonymous",
+          };
+        },
+      }
+      : {}),
+  }, options);
+  announce(config, logger, "streamable-http");
+  const { server, close } = serveMcpHttp({
+    factory: app.factory,
+    bus: app.bus,
+    http,
+    state,
+    logger,
+    version: VERSION,
+    sandbox: config.sandbox,
+  });
+  drainOnSignals(server, logger, DRAIN_GRACE_MS);
+  await server.finished;
+  await close();
+  await app.close();
+  await state.close();
+  logger.info("runpod-mcp stopped: drained");
 }

@@ -1,68 +1,71 @@
 /**
- * The one place the MCP SDK is imported.
- *
- * Under Deno the SDK's `./*` export maps `server/mcp.js` to a `server/mcp.js.d.ts` that does not
- * exist, so every import through it is typed `any` (SDK issue #2701). Each re-export below points
- * Deno at the real declaration file with a `@ts-types` line, which is what makes `deno check`
- * check tool handlers. `tests/deps_types_test.ts` proves a wrongly typed handler fails.
+ * The one place the MCP SDK is imported: `@modelcontextprotocol/server` and
+ * `@modelcontextprotocol/client` 2.x. They serve and speak both protocol eras (2025-11-25 and
+ * earlier with `initialize`; 2026-07-28 with per-request envelopes) and ship real `.d.mts`
+ * declarations, so Deno type-checks every handler without the `@ts-types` workaround 1.x needed.
+ * `tests/deps_types_test.ts` proves a wrongly typed handler fails.
  *
  * @module
  */
 
-// @ts-types="@modelcontextprotocol/sdk/server/mcp"
-export { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="@modelcontextprotocol/sdk/server/mcp"
-export type { RegisteredTool, ToolCallback } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="@modelcontextprotocol/sdk/server/completable"
-export { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-// @ts-types="@modelcontextprotocol/sdk/server/stdio"
-export { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-export { Client } from "@modelcontextprotocol/sdk/client/index.js";
+export {
+  acceptedContent,
+  CLIENT_CAPABILITIES_META_KEY,
+  createMcpHandler,
+  InMemoryServerEventBus,
+  InMemoryTransport,
+  inputRequired,
+  inputResponse,
+  LOG_LEVEL_META_KEY,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+} from "@modelcontextprotocol/server";
+export { completable } from "@modelcontextprotocol/server";
+export type {
+  CallToolResult,
+  ClientCapabilities,
+  InputRequiredResult,
+  JSONRPCMessage,
+  LoggingLevel,
+  McpHttpHandler,
+  McpRequestContext,
+  McpServerFactory,
+  ProtocolEra,
+  RegisteredTool,
+  ServerContext,
+  ServerEvent,
+  ServerEventBus,
+  Tool,
+  ToolAnnotations,
+  Transport,
+} from "@modelcontextprotocol/server";
+export {
+  serveStdio,
+  type StdioServerHandle,
+  StdioServerTransport,
+} from "@modelcontextprotocol/server/stdio";
+export {
+  Client,
+  InMemoryTransport as ClientInMemoryTransport,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
 // The stdio *client* transport pulls in cross-spawn, whose `which` reads env vars such as OSTYPE
 // when loaded; under the binary's narrow --allow-env that throws. Only tests spawn servers, so the
 // module is loaded on demand and the server never evaluates it. The type import is erased at run
 // time.
-// @ts-types="@modelcontextprotocol/sdk/client/stdio"
 import type {
   StdioClientTransport,
   StdioServerParameters,
-} from "@modelcontextprotocol/sdk/client/stdio.js";
+} from "@modelcontextprotocol/client/stdio";
 export type { StdioClientTransport, StdioServerParameters };
 
 /** Creates the SDK's stdio client transport, loading its module on first use. */
 export async function createStdioClientTransport(
   params: StdioServerParameters,
 ): Promise<StdioClientTransport> {
-  const module = await import("@modelcontextprotocol/sdk/client/stdio.js") as {
-    StdioClientTransport: typeof StdioClientTransport;
-  };
+  const module = await import("@modelcontextprotocol/client/stdio");
   return new module.StdioClientTransport(params);
 }
-// @ts-types="@modelcontextprotocol/sdk/inMemory"
-export { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-export {
-  CallToolResultSchema,
-  ElicitRequestSchema,
-  LATEST_PROTOCOL_VERSION,
-  ListToolsRequestSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ProgressNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-export type {
-  CallToolResult,
-  LoggingLevel,
-  ServerNotification,
-  ServerRequest,
-  Tool,
-  ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/shared/protocol"
-export type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";

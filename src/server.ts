@@ -5,12 +5,24 @@
  * @module
  */
 
-import { McpServer, SetLevelRequestSchema } from "./deps.ts";
-import type { LoggingLevel } from "./deps.ts";
+import { currentCallLog, type LogForwarder } from "./call_log.ts";
+import { InMemoryServerEventBus, McpServer, type ServerEventBus } from "./deps.ts";
+import { PodStatusFeed } from "./resources/_feed.ts";
+import type {
+  LoggingLevel,
+  McpRequestContext,
+  McpServerFactory,
+  ProtocolEra,
+  ServerContext,
+} from "./deps.ts";
+import type { SpendLedger } from "./policy/burn.ts";
+import type { TokenClaim } from "./policy/confirm.ts";
+import type { TaskHost } from "./tasks/types.ts";
 import type { LogLevel, RootLogger } from "./log.ts";
 import type { PolicyOptions } from "./policy/guard.ts";
 import type { RunpodClient } from "./runpod/mod.ts";
-import { registerPrompts } from "./prompts/mod.ts";
+import { createCompleters, registerPrompts } from "./prompts/mod.ts";
+import type { Completers } from "./prompts/_complete.ts";
 import { registerResources, type ResourceHandle } from "./resources/mod.ts";
 import { registerTools } from "./tools/mod.ts";
 import type { AnyTool, Clock } from "./tools/mod.ts";
@@ -21,6 +33,20 @@ export interface ServerDeps {
   logger: RootLogger;
   /** Time for polls and deadlines; default wall-clock. Tests pass the simulator's clock. */
   clock?: Clock;
+  /**
+   * Bring-your-own-key HTTP mode: the RunPod account of the request being served, from the
+   * caller's bearer. It replaces `runpod` for that request only; undefined means refuse.
+   */
+  callerAccount?: (ctx: McpRequestContext) => CallerAccount | undefined;
+}
+
+/** One caller's RunPod account, for one request. */
+export interface CallerAccount {
+  runpod: RunpodClient;
+  /** The caller's key: scrubbed from everything this request returns. */
+  key: string;
+  /** Stable, non-secret id of the account (a hash of the key), naming its spend holds. */
+  scope: string;
 }
 
 /** Options for {@linkcode createServer}. */
@@ -38,6 +64,14 @@ export interface ServerOptions {
   policy?: PolicyOptions;
   /** Reads the value of env `RUNPOD_MCP_SECRET_<name>` for create_secret; default none. */
   secretFromEnv?: (name: string) => string | undefined;
+  /** Time between polls of watched pods, ms (default 15 000, at least 2 000). */
+  pollIntervalMs?: number;
+  /** The spend ledger of an account scope (the total cap's in-flight holds); default per process. */
+  ledgerFor?: (scope: string) => SpendLedger;
+  /** Spends a confirmation token once across replicas; default this process's memory. */
+  claimToken?: TokenClaim;
+  /** Runs the long waits as tasks for 2026-era clients that declare the extension. */
+  tasks?: TaskHost;
 }
 
 const RESOURCES = new WeakMap<McpServer, ResourceHandle>();
@@ -86,24 +120,172 @@ export function serverInstructions(sandbox: boolean): string {
   ].join("\n");
 }
 
-/**
- * The SDK's `McpError` writes "MCP error <code>: " into its message and the SDK sends that message
- * as the JSON-RPC error's; the client's `McpError` adds the prefix again, so clients showed
- * "MCP error -32602: MCP error -32602: …". The prefix is dropped on the way out.
- */
-function withOnePrefix<T>(message: T): T {
-  const error = (message as { error?: { code?: unknown; message?: unknown } }).error;
-  if (typeof error?.message !== "string" || typeof error.code !== "number") return message;
-  const prefix = `MCP error ${error.code}: `;
-  if (!error.message.startsWith(prefix)) return message;
-  return { ...message, error: { ...error, message: error.message.slice(prefix.length) } };
+/** Everything one process serves from: the same tools and policy for every connection. */
+export interface McpApp {
+  /**
+   * Builds the MCP server for one serving unit: one connection (stdio, in-memory) or one HTTP
+   * request, in the era that unit speaks.
+   */
+  factory: McpServerFactory;
+  /**
+   * The change-event bus the HTTP handler's `subscriptions/listen` streams use; opening a stream
+   * starts the pod status feed.
+   */
+  bus: ServerEventBus;
+  /**
+   * A 2026-era stdio connection opened a `subscriptions/listen` stream: the feed runs until the
+   * returned release is called. Absent in bring-your-own-key mode (no one account to watch).
+   */
+  listenOpened?: () => () => void;
+  /** The pod status feed for 2026-era listeners (tests drive polls); absent with own keys. */
+  podFeed?: PodStatusFeed;
+  /** Stops what the app runs in the background. */
+  close(): Promise<void>;
 }
 
 /**
- * Builds the MCP server. Log events at or above the client's chosen level (logging/setLevel) are
- * forwarded as `notifications/message`; before the client chooses, only warnings and errors are.
+ * Creates the app: tools, prompts and resources are registered on each server the factory
+ * builds. Log events reach a client only from its own requests: in the 2025 era at or above the
+ * level it chose with logging/setLevel (warnings and errors before it chooses); in the 2026 era at
+ * the level its request names (none when it names none).
  */
-export function createServer(deps: ServerDeps, options: ServerOptions): McpServer {
+export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
+  const removeSink = deps.logger.addSink((level, message, fields) => {
+    const forward = currentCallLog();
+    if (!forward) return;
+    forward(TO_MCP_LEVEL[level], Object.keys(fields).length > 0 ? { message, ...fields } : message);
+  });
+  const servers = new Set<McpServer>();
+  const clock = deps.clock;
+  const completers = createCompleters({
+    runpod: deps.runpod,
+    logger: deps.logger,
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
+  const events = new InMemoryServerEventBus();
+  /** 2026-era stdio connections: their own server carries updates onto their listen streams. */
+  const modernConnections = new Set<McpServer>();
+  const podFeed = deps.callerAccount ? undefined : new PodStatusFeed({
+    runpod: deps.runpod,
+    logger: deps.logger,
+    ...(options.pollIntervalMs !== undefined ? { intervalMs: options.pollIntervalMs } : {}),
+    publish: (uri) => {
+      events.publish({ kind: "resource_updated", uri });
+      for (const server of modernConnections) {
+        server.server.sendResourceUpdated({ uri }).catch(() => {
+          // The connection may be closing; the next poll reports again if it matters.
+        });
+      }
+    },
+  });
+  const listenOpened = podFeed ? () => podFeed.open() : undefined;
+  const bus: ServerEventBus = {
+    publish: (event) => events.publish(event),
+    subscribe: (listener) => {
+      const unsubscribe = events.subscribe(listener);
+      const release = listenOpened?.() ?? (() => {});
+      return () => {
+        unsubscribe();
+        release();
+      };
+    },
+  };
+  // A 2025-era client over stateless HTTP gets a fresh server per request, so the level it sets
+  // with logging/setLevel is kept per caller (the bearer's id) instead of per server.
+  const callerLevels = new Map<string, LoggingLevel>();
+  const factory: McpServerFactory = (ctx) => {
+    const perRequest = ctx.requestInfo !== undefined;
+    const caller = ctx.authInfo?.clientId ?? "anonymous";
+    let connectionLevel: LoggingLevel | undefined;
+    const level: LevelStore = perRequest
+      ? {
+        get: () => callerLevels.get(caller),
+        set: (value) => {
+          // Bounded: one entry per caller id, and ids are hashes of bearers.
+          if (callerLevels.size >= 10_000 && !callerLevels.has(caller)) callerLevels.clear();
+          callerLevels.set(caller, value);
+        },
+      }
+      : { get: () => connectionLevel, set: (value) => (connectionLevel = value) };
+    const unit = { era: ctx.era, perRequest, level, podUpdates: podFeed !== undefined };
+    const server = deps.callerAccount
+      ? buildCallerServer(deps, options, ctx, unit)
+      : buildServer(deps, options, {
+        ...unit,
+        completers,
+        ledger: options.ledgerFor?.("account"),
+      });
+    servers.add(server);
+    if (ctx.era === "modern" && !perRequest) modernConnections.add(server);
+    const close = server.close.bind(server);
+    server.close = async () => {
+      servers.delete(server);
+      modernConnections.delete(server);
+      await close();
+    };
+    return server;
+  };
+  return {
+    factory,
+    bus,
+    ...(listenOpened ? { listenOpened } : {}),
+    ...(podFeed ? { podFeed } : {}),
+    close: async () => {
+      removeSink();
+      podFeed?.close();
+      for (const server of [...servers]) await server.close();
+    },
+  };
+}
+
+/**
+ * A server for one request in bring-your-own-key mode: the caller's RunPod client, the caller's
+ * key scrubbed from every output, the caller's spend holds, and no cache shared with other callers.
+ */
+function buildCallerServer(
+  deps: ServerDeps,
+  options: ServerOptions,
+  ctx: McpRequestContext,
+  unit: Omit<ServingUnit, "completers" | "ledger">,
+): McpServer {
+  const account = deps.callerAccount?.(ctx);
+  if (!account) {
+    // The HTTP front door refuses requests without a key; reaching here is a wiring bug.
+    throw new Error("No RunPod key came with this request");
+  }
+  const callerDeps = { ...deps, runpod: account.runpod };
+  const callerOptions = { ...options, secrets: [...(options.secrets ?? []), account.key] };
+  const completers = createCompleters({
+    runpod: account.runpod,
+    logger: deps.logger,
+  });
+  return buildServer(callerDeps, callerOptions, {
+    ...unit,
+    completers,
+    ledger: options.ledgerFor?.(account.scope),
+  });
+}
+
+/** Where a client's chosen log level (2025 era, logging/setLevel) is kept. */
+interface LevelStore {
+  get(): LoggingLevel | undefined;
+  set(level: LoggingLevel): void;
+}
+
+/** What one server serves: its era, whether it lives for one HTTP request, and its shares. */
+interface ServingUnit {
+  era: ProtocolEra;
+  /** True for a server that answers one HTTP request and is then closed. */
+  perRequest: boolean;
+  level: LevelStore;
+  /** Whether 2026-era listeners get pod status updates (the app runs a pod status feed). */
+  podUpdates: boolean;
+  completers: Completers;
+  ledger: SpendLedger | undefined;
+}
+
+function buildServer(deps: ServerDeps, options: ServerOptions, unit: ServingUnit): McpServer {
+  const { era, completers, ledger } = unit;
   const server = new McpServer(
     { name: SERVER_NAME, title: "RunPod", version: options.version },
     {
@@ -111,6 +293,22 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
       instructions: serverInstructions(options.sandbox ?? false),
     },
   );
+  if (era === "legacy") {
+    server.server.setRequestHandler("logging/setLevel", (request) => {
+      unit.level.set(request.params.level);
+      return {};
+    });
+  }
+  /** How this server's handlers send their log events to the client. */
+  const logTo = (ctx: ServerContext): LogForwarder => (level, data) => {
+    if (era === "legacy") {
+      const threshold = unit.level.get() ?? "warning";
+      if (MCP_LEVELS.indexOf(level) < MCP_LEVELS.indexOf(threshold)) return;
+    }
+    ctx.mcpReq.log(level, data, SERVER_NAME).catch(() => {
+      // The client may have gone away; logging must never fail a request.
+    });
+  };
 
   registerTools(server, deps, {
     showSecrets: options.showSecrets,
@@ -118,6 +316,10 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     tools: options.tools,
     policy: options.policy,
     sandbox: options.sandbox ?? false,
+    era,
+    logTo,
+    ...(ledger ? { ledger } : {}),
+    ...(options.claimToken ? { claimToken: options.claimToken } : {}),
     ...(options.secretFromEnv ? { secretFromEnv: options.secretFromEnv } : {}),
   });
 
@@ -126,42 +328,35 @@ export function createServer(deps: ServerDeps, options: ServerOptions): McpServe
     logger: deps.logger,
     clock: deps.clock,
     tools: options.tools?.map((tool) => tool.name),
+    completers,
   });
   const resources = registerResources(server, deps, {
     showSecrets: options.showSecrets,
     secrets: options.secrets,
+    // Per-pod subscriptions need a connection to send updates on: not a one-request server.
+    subscriptions: era === "legacy" && !unit.perRequest,
+    listenUpdates: era === "modern" && unit.podUpdates,
   });
   RESOURCES.set(server, resources);
-
-  let clientLevel: LoggingLevel | undefined;
-  server.server.setRequestHandler(SetLevelRequestSchema, (request) => {
-    clientLevel = request.params.level;
-    return {};
-  });
-  const removeSink = deps.logger.addSink((level, message, fields) => {
-    const mcpLevel = TO_MCP_LEVEL[level];
-    const threshold = clientLevel ?? "warning";
-    if (MCP_LEVELS.indexOf(mcpLevel) < MCP_LEVELS.indexOf(threshold)) return;
-    if (!server.isConnected()) return;
-    server.server.sendLoggingMessage({
-      level: mcpLevel,
-      logger: SERVER_NAME,
-      data: Object.keys(fields).length > 0 ? { message, ...fields } : message,
-    }).catch(() => {
-      // The client may have gone away; logging must never fail a request.
-    });
-  });
-  const connect = server.connect.bind(server);
-  server.connect = (transport) => {
-    const send = transport.send.bind(transport);
-    transport.send = (message, options) => send(withOnePrefix(message), options);
-    return connect(transport);
-  };
   const close = server.close.bind(server);
   server.close = async () => {
-    removeSink();
     resources.close();
     await close();
+  };
+  return server;
+}
+
+/**
+ * Builds one MCP server for one 2025-era connection (what stdio and the in-memory tests serve).
+ * Closing it also stops the app behind it.
+ */
+export function createServer(deps: ServerDeps, options: ServerOptions): McpServer {
+  const app = createApp(deps, options);
+  const server = app.factory({ era: "legacy" }) as McpServer;
+  const close = server.close.bind(server);
+  server.close = async () => {
+    await close();
+    await app.close();
   };
   return server;
 }

@@ -1,18 +1,30 @@
 /**
- * Test harness: the real server, a real SDK `Client` over the in-memory transport, and the RunPod
- * simulator on 127.0.0.1:0 as the only fake. Tests assert both what the model got back and what
- * RunPod (the simulator) received.
+ * Test harness: the real server, a real SDK `Client`, and the RunPod simulator on 127.0.0.1:0 as
+ * the only fake. Tests assert both what the model got back and what RunPod (the simulator)
+ * received.
+ *
+ * The protocol era is a parameter: `legacy` (2025-11-25, an `initialize` handshake over the
+ * in-memory transport, as stdio clients connect today) or `modern` (2026-07-28, per-request
+ * envelopes through the Streamable HTTP handler, served in process). The default comes from env
+ * `RUNPOD_MCP_TEST_ERA`, so `deno task test` runs the whole suite once per era.
  *
  * @module
  */
 
-import { Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
-import type { CallToolResult } from "../src/deps.ts";
+import {
+  type CallToolResult,
+  Client,
+  createMcpHandler,
+  InMemoryTransport,
+  type McpServer,
+  type ProtocolEra,
+  StreamableHTTPClientTransport,
+} from "../src/deps.ts";
 import { createLogger } from "../src/log.ts";
 import { mutationFields } from "../src/policy/writes.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
-import { createServer, type ServerOptions } from "../src/server.ts";
+import { createApp, type McpApp, type ServerOptions } from "../src/server.ts";
 import type { Clock } from "../src/tools/mod.ts";
 import { startTcpProxy, type TcpProxy } from "./_tcp_proxy.ts";
 
@@ -39,14 +51,29 @@ export interface HarnessOptions {
    * a connection before or after the simulator handled a request. Default false.
    */
   proxy?: boolean;
+  /** The protocol era the client speaks; default {@linkcode TEST_ERA}. */
+  era?: ProtocolEra;
+  /** Modern era: every POST the client sent (headers and parsed JSON-RPC body), in order. */
+  posted?: { headers: Record<string, string>; body: unknown }[];
 }
+
+/** The era tests run in unless they choose: env `RUNPOD_MCP_TEST_ERA`, default `legacy`. */
+export const TEST_ERA: ProtocolEra = Deno.env.get("RUNPOD_MCP_TEST_ERA") === "modern"
+  ? "modern"
+  : "legacy";
 
 /** A running server + client + simulator. */
 export interface Harness {
   sim: RunpodSimulator;
   client: Client;
-  /** The server under test (for `resourcesOf`). */
-  server: McpServer;
+  /** The era the client and server speak. */
+  era: ProtocolEra;
+  /** The server under test (for `resourcesOf`); in the modern era, one per request, so absent. */
+  server?: McpServer;
+  /** The app behind the server (its pod status feed, for 2026-era listen tests). */
+  app: McpApp;
+  /** Modern era: the HTTP handler itself, for raw requests a client would not send. */
+  mcpFetch?: (request: Request) => Promise<Response>;
   /** Simulator base URL, e.g. http://127.0.0.1:40123. */
   url: string;
   /** The proxy the server talks through, when started with `proxy: true`. */
@@ -99,30 +126,67 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     now: () => sim.now(),
     sleep: (ms, signal) => toolSleep(ms, signal, sim),
   };
-  const server = createServer({ runpod, logger, clock }, {
+  const app = createApp({ runpod, logger, clock }, {
     version: "0.0.0-test",
     secrets: [apiKey],
     // Tool tests exercise what tools do; the guard's own tests choose their confirm mode.
     policy: { readOnly: false, confirm: "never" },
     ...options.server,
   });
+  const era = options.era ?? TEST_ERA;
   const client = new Client(
     { name: "runpod-mcp-tests", version: "1.0.0" },
-    { capabilities: options.clientCapabilities ?? {} },
+    {
+      capabilities: options.clientCapabilities ?? {},
+      ...(era === "modern" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {}),
+    },
   );
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  let server: McpServer | undefined;
+  let mcpFetch: ((request: Request) => Promise<Response>) | undefined;
+  let closeServer: () => Promise<void>;
+  if (era === "legacy") {
+    server = await app.factory({ era }) as McpServer;
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+    closeServer = () => server!.close();
+  } else {
+    // Tools refuse oversized job inputs themselves (RunPod's 20 MB); the handler must let them in.
+    const handler = createMcpHandler(app.factory, {
+      maxRequestBodySize: 64 * 1024 * 1024,
+      bus: app.bus,
+    });
+    const posted = options.posted;
+    const transport = new StreamableHTTPClientTransport(new URL("http://runpod-mcp.test/mcp"), {
+      fetch: async (url, init) => {
+        const request = new Request(url, init);
+        if (posted && request.method === "POST") {
+          posted.push({
+            headers: Object.fromEntries(request.headers),
+            body: await request.clone().json(),
+          });
+        }
+        return handler.fetch(request);
+      },
+    });
+    mcpFetch = (request) => handler.fetch(request);
+    await client.connect(transport);
+    closeServer = () => handler.close();
+  }
 
   const close = async () => {
     await client.close();
-    await server.close();
+    await closeServer();
+    await app.close();
     await proxy?.close();
     await closeSim();
   };
   return {
     sim,
     client,
-    server,
+    era,
+    app,
+    ...(server ? { server } : {}),
+    ...(mcpFetch ? { mcpFetch } : {}),
     url,
     ...(proxy ? { proxy } : {}),
     logLines,

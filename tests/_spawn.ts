@@ -97,7 +97,15 @@ export async function spawnServer(
     stderrText += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
   });
   const transportErrors: Error[] = [];
-  const client = new Client({ name: "runpod-mcp-e2e", version: "1.0.0" }, { capabilities: {} });
+  // The era follows the run (env RUNPOD_MCP_TEST_ERA), so stdio is covered in both.
+  const modern = Deno.env.get("RUNPOD_MCP_TEST_ERA") === "modern";
+  const client = new Client(
+    { name: "runpod-mcp-e2e", version: "1.0.0" },
+    {
+      capabilities: {},
+      ...(modern ? { versionNegotiation: { mode: { pin: "2026-07-28" as const } } } : {}),
+    },
+  );
   client.onerror = (error) => transportErrors.push(error);
   await client.connect(transport);
   const close = async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULTS, ENV_NAMES, loadConfig, SETTINGS } from "../src/config.ts";
+import { type ConfigFlags, DEFAULTS, ENV_NAMES, loadConfig, SETTINGS } from "../src/config.ts";
 import { parseCli } from "../src/cli.ts";
 
 const KEY = "rpa_CONFIGTESTKEY123456";
@@ -218,4 +218,234 @@ Deno.test("parseCli() refuses unknown toolsets and tools, and a selection that l
   );
   const empty = parseCli(["--sandbox", "--tools", "create_pod", "--read-only"], {});
   assert.match(empty.kind === "usage-error" ? empty.errors[0] ?? "" : "", /leave none/);
+});
+
+const TOKEN = "t0ken-for-http-callers-0123456789abcdef";
+const SECRET = "signing-key-shared-by-replicas-0123456789";
+
+function httpOf(result: ReturnType<typeof loadConfig>) {
+  assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+  return result.config.http;
+}
+
+Deno.test("loadConfig() leaves HTTP off by default and fills its defaults with --http", () => {
+  const stdio = loadConfig({ sandbox: true }, {});
+  assert.ok(stdio.ok);
+  assert.equal("http" in stdio.config, false);
+  assert.equal("stateUrl" in stdio.config, false);
+  assert.equal("tokenSecret" in stdio.config, false);
+  assert.deepEqual(httpOf(loadConfig({ sandbox: true, http: true }, {})), {
+    host: "127.0.0.1",
+    port: 8080,
+    auth: "token",
+    allowedOrigins: [],
+    maxBodyBytes: 1048576,
+    rateLimitPerMinute: 600,
+  });
+});
+
+Deno.test("loadConfig() reads HTTP settings from env, and a flag beats its env var", () => {
+  const http = httpOf(loadConfig(
+    { host: "0.0.0.0", port: "0", rateLimitPerMinute: "30" } satisfies ConfigFlags,
+    {
+      RUNPOD_API_KEY: KEY,
+      RUNPOD_MCP_HTTP: "true",
+      RUNPOD_MCP_HOST: "localhost",
+      RUNPOD_MCP_PORT: "9000",
+      RUNPOD_MCP_HTTP_TOKEN: TOKEN,
+      RUNPOD_MCP_ALLOWED_ORIGINS: "https://App.Example.com, http://localhost:5173/",
+      RUNPOD_MCP_MAX_BODY_BYTES: "2048",
+      RUNPOD_MCP_RATE_LIMIT: "60",
+    },
+  ));
+  assert.deepEqual(http, {
+    host: "0.0.0.0",
+    port: 0,
+    auth: "token",
+    token: TOKEN,
+    allowedOrigins: ["https://app.example.com", "http://localhost:5173"],
+    maxBodyBytes: 2048,
+    rateLimitPerMinute: 30,
+  });
+});
+
+Deno.test("loadConfig() refuses HTTP-only settings without --http, naming flag or env var", () => {
+  const errors = errorsOf(loadConfig(
+    { sandbox: true, port: "9000", allowedOrigins: "https://a.example.com" },
+    { RUNPOD_MCP_HTTP_TOKEN: TOKEN, RUNPOD_MCP_PORT: "9001", RUNPOD_MCP_HTTP_AUTH: "token" },
+  ));
+  assert.equal(errors.length, 4);
+  const text = errors.join("\n");
+  assert.match(
+    text,
+    /^Cannot use --port and env RUNPOD_MCP_PORT without --http \(env RUNPOD_MCP_HTTP\): .*add --http, or drop --port and unset RUNPOD_MCP_PORT$/m,
+  );
+  assert.match(text, /^Cannot use env RUNPOD_MCP_HTTP_TOKEN without --http/m);
+  assert.match(text, /^Cannot use env RUNPOD_MCP_HTTP_AUTH without --http/m);
+  assert.match(text, /^Cannot use --allowed-origins without --http/m);
+  assert.ok(!text.includes(TOKEN));
+  // State settings are not HTTP-only: several stdio processes may share them too.
+  const shared = loadConfig({ sandbox: true, stateUrl: "redis://localhost:6379" }, {
+    RUNPOD_MCP_TOKEN_SECRET: SECRET,
+  });
+  assert.ok(shared.ok);
+  assert.equal(shared.config.stateUrl, "redis://localhost:6379");
+  assert.equal(shared.config.tokenSecret, SECRET);
+});
+
+Deno.test("loadConfig() refuses token mode off loopback without RUNPOD_MCP_HTTP_TOKEN", () => {
+  for (const host of ["0.0.0.0", "10.1.2.3", "example.com", "::"]) {
+    const [error] = errorsOf(loadConfig({ http: true, host }, { RUNPOD_API_KEY: KEY }));
+    assert.match(error ?? "", /^Cannot serve HTTP on .* without a token: .*could spend it/, host);
+    assert.match(error ?? "", /env RUNPOD_MCP_HTTP_TOKEN/);
+  }
+  for (const host of ["127.0.0.1", "::1", "[::1]", "localhost"]) {
+    assert.ok(loadConfig({ http: true, host }, { RUNPOD_API_KEY: KEY }).ok, host);
+  }
+  const withToken = loadConfig({ http: true, host: "0.0.0.0" }, {
+    RUNPOD_API_KEY: KEY,
+    RUNPOD_MCP_HTTP_TOKEN: TOKEN,
+  });
+  assert.equal(httpOf(withToken)?.token, TOKEN);
+  // The simulator spends nothing, so a sandbox may listen anywhere without a token.
+  assert.ok(loadConfig({ sandbox: true, http: true, host: "0.0.0.0" }, {}).ok);
+});
+
+Deno.test("loadConfig() lets --http-auth runpod-key start without a key, and only then", () => {
+  const byo = loadConfig({ http: true, httpAuth: "runpod-key" }, {});
+  assert.ok(byo.ok);
+  assert.equal(byo.config.apiKey, undefined);
+  assert.equal(byo.config.http?.auth, "runpod-key");
+  const [withKey, ...rest] = errorsOf(
+    loadConfig({ http: true, httpAuth: "runpod-key" }, { RUNPOD_API_KEY: KEY }),
+  );
+  assert.equal(rest.length, 0);
+  assert.match(withKey ?? "", /^Cannot use --http-auth runpod-key .* while env RUNPOD_API_KEY/);
+  assert.match(withKey ?? "", /who pays; unset RUNPOD_API_KEY/);
+  assert.ok(!(withKey ?? "").includes(KEY));
+  const [withToken] = errorsOf(loadConfig({ http: true, httpAuth: "runpod-key" }, {
+    RUNPOD_MCP_HTTP_TOKEN: TOKEN,
+  }));
+  assert.match(
+    withToken ?? "",
+    /^Cannot use env RUNPOD_MCP_HTTP_TOKEN with --http-auth runpod-key/,
+  );
+  const [missing] = errorsOf(loadConfig({ http: true }, {}));
+  assert.match(missing ?? "", /^Missing env RUNPOD_API_KEY: .*--http-auth runpod-key/);
+});
+
+Deno.test("loadConfig() serves HTTP in sandbox mode with no key at all", () => {
+  const result = parseCli(["--sandbox", "--http", "--port", "0"], {});
+  assert.equal(result.kind, "run");
+  assert.equal(result.kind === "run" ? result.config.http?.port : -1, 0);
+  assert.equal(result.kind === "run" ? result.config.apiKey : "", undefined);
+});
+
+Deno.test("loadConfig() rejects bad HTTP values naming flag and env var", () => {
+  const errors = errorsOf(loadConfig({
+    sandbox: true,
+    http: true,
+    host: "example.com:80",
+    port: "65536",
+    httpAuth: "basic",
+    allowedOrigins: "https://ok.example.com,https://a.example.com/app,*",
+    maxBodyBytes: "1023",
+    rateLimitPerMinute: "0",
+  }, {}));
+  const text = errors.join("\n");
+  assert.equal(errors.length, 7, text);
+  assert.match(text, /--host \(env RUNPOD_MCP_HOST\): "example.com:80" is not a host name.*--port/);
+  assert.match(
+    text,
+    /--port \(env RUNPOD_MCP_PORT\): "65536" must be a whole number from 0 to 65535/,
+  );
+  assert.match(
+    text,
+    /--http-auth \(env RUNPOD_MCP_HTTP_AUTH\): "basic" is not one of token, runpod-key/,
+  );
+  assert.match(
+    text,
+    /--allowed-origins \(env RUNPOD_MCP_ALLOWED_ORIGINS\): "https:\/\/a.example.com\/app" is not an origin/,
+  );
+  assert.match(text, /--allowed-origins .*: "\*" is not an origin/);
+  assert.match(
+    text,
+    /--max-body-bytes \(env RUNPOD_MCP_MAX_BODY_BYTES\): "1023" must be a whole number of at least 1024/,
+  );
+  assert.match(
+    text,
+    /--rate-limit \(env RUNPOD_MCP_RATE_LIMIT\): "0" must be a whole number of at least 1/,
+  );
+  for (const port of ["-1", "1.5", "http"]) {
+    assert.equal(errorsOf(loadConfig({ sandbox: true, http: true, port }, {})).length, 1, port);
+  }
+});
+
+Deno.test("loadConfig() checks the HTTP token and the token secret without echoing them", () => {
+  const short = "short-token-123";
+  const spaced = "a token with spaces that is long enough, surely";
+  const errors = errorsOf(loadConfig({ sandbox: true, http: true }, {
+    RUNPOD_MCP_HTTP_TOKEN: short,
+    RUNPOD_MCP_TOKEN_SECRET: short,
+  }));
+  assert.equal(errors.length, 2);
+  assert.match(
+    errors.join("\n"),
+    /Invalid env RUNPOD_MCP_HTTP_TOKEN: it is 15 characters long; use at least 32/,
+  );
+  assert.match(
+    errors.join("\n"),
+    /Invalid env RUNPOD_MCP_TOKEN_SECRET: it is 15 characters long; use at least 32/,
+  );
+  const [error] = errorsOf(
+    loadConfig({ sandbox: true, http: true }, { RUNPOD_MCP_HTTP_TOKEN: spaced }),
+  );
+  assert.match(error ?? "", /RUNPOD_MCP_HTTP_TOKEN: it must be printable ASCII without spaces/);
+  assert.ok(![...errors, error].join("\n").includes(short) && !(error ?? "").includes(spaced));
+});
+
+Deno.test("loadConfig() accepts only redis:// and rediss:// state URLs, never echoing a password", () => {
+  for (const url of ["redis://localhost:6379", "rediss://:pw@cache.example.com:6380/2"]) {
+    const result = loadConfig({ sandbox: true, stateUrl: url }, {});
+    assert.ok(result.ok && result.config.stateUrl === url, url);
+  }
+  for (const url of ["https://user:hunter2pass@cache.example.com", "hunter2pass", "redis://"]) {
+    const [error] = errorsOf(loadConfig({ sandbox: true }, { RUNPOD_MCP_STATE_URL: url }));
+    assert.match(error ?? "", /^Invalid --state-url \(env RUNPOD_MCP_STATE_URL\): it /, url);
+    assert.ok(!(error ?? "").includes("hunter2pass"), url);
+  }
+});
+
+Deno.test("loadConfig() refuses an over-long value where it enters", () => {
+  const [error] = errorsOf(loadConfig({ sandbox: true, allowedGpuTypes: "x".repeat(5000) }, {}));
+  assert.match(error ?? "", /--allowed-gpu-types .*: it is longer than 4096 characters/);
+});
+
+Deno.test("parseCli() reads the HTTP flags and refuses secrets given as flags", () => {
+  const result = parseCli(
+    ["--http", "--http-auth", "runpod-key", "--allowed-origins", "https://a.example.com"],
+    {},
+  );
+  assert.equal(result.kind, "run");
+  assert.deepEqual(result.kind === "run" ? result.config.http?.allowedOrigins : [], [
+    "https://a.example.com",
+  ]);
+  for (const flag of ["--http-token", "--token-secret"]) {
+    const refused = parseCli(["--sandbox", "--http", flag, TOKEN], {});
+    assert.equal(refused.kind, "usage-error", flag);
+    const text = refused.kind === "usage-error" ? refused.errors.join("\n") : "";
+    assert.match(text, /flags show up in process listings/);
+    assert.ok(!text.includes(TOKEN));
+  }
+});
+
+Deno.test("loadConfig() checks an empty flag value instead of ignoring it", () => {
+  const errors = errorsOf(loadConfig(
+    { maxHourlyCost: "", toolsets: "", port: "", http: true, sandbox: true },
+    { RUNPOD_MCP_MAX_GPU_COUNT: "" },
+  ));
+  assert.equal(errors.length, 3, errors.join("\n"));
+  assert.match(errors.join("\n"), /--max-hourly-cost .*: "" must be a number of at least 0/);
+  assert.match(errors.join("\n"), /--toolsets .*: give a comma-separated list/);
+  assert.match(errors.join("\n"), /--port .*: "" must be a whole number from 0 to 65535/);
 });

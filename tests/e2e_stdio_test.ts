@@ -8,6 +8,8 @@ Deno.test("main.ts --sandbox serves tools over stdio to a real SDK client", asyn
   await using server = await spawnServer(["run", ...flags, "main.ts", "--sandbox"]);
   const info = server.client.getServerVersion();
   assert.equal(info?.name, "runpod-mcp");
+  const era = Deno.env.get("RUNPOD_MCP_TEST_ERA") === "modern" ? "modern" : "legacy";
+  assert.equal(server.client.getProtocolEra(), era);
   assert.equal(info?.version, VERSION);
   assert.match(server.client.getInstructions() ?? "", /SANDBOX MODE/);
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type CallToolResult, ElicitRequestSchema } from "../src/deps.ts";
+import type { CallToolResult } from "../src/deps.ts";
 import type { PolicyOptions } from "../src/policy/guard.ts";
 import { WRITE_RULES } from "../src/policy/writes.ts";
 import { selectTools } from "../src/tools/mod.ts";
@@ -156,7 +156,7 @@ function answering(action: "accept" | "decline" | "cancel", confirm = true) {
   return {
     asked,
     install(h: Harness) {
-      h.client.setRequestHandler(ElicitRequestSchema, (request) => {
+      h.client.setRequestHandler("elicitation/create", (request) => {
         asked.push(request.params.message);
         return action === "accept" ? { action, content: { confirm } } : { action };
       });
@@ -413,9 +413,8 @@ Deno.test("read-only mode lists only read tools, and the guard refuses any write
   assert.ok(tools.length > 10);
   assert.ok(tools.every((t) => t.annotations?.readOnlyHint === true));
   assert.ok(!tools.some((t) => t.name === "create_pod"));
-  const hidden = await h.call("create_pod", POD_ARGS);
-  assert.equal(hidden.isError, true);
-  assert.match(textOf(hidden), /create_pod not found/);
+  // An unknown tool is a protocol error (SDK 2.x), not a tool result.
+  await assert.rejects(() => h.call("create_pod", POD_ARGS), /Tool create_pod not found/);
 
   // Defense in depth: a mutating tool registered by mistake still cannot write.
   await using leaky = await startHarness({

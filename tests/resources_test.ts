@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { ResourceUpdatedNotificationSchema } from "../src/deps.ts";
 import { createLogger } from "../src/log.ts";
 import {
   DEFAULT_POLL_INTERVAL_MS,
@@ -9,6 +8,7 @@ import {
 } from "../src/resources/mod.ts";
 import { PodWatcher } from "../src/resources/_watch.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
+import type { ProtocolEra } from "../src/deps.ts";
 import { resourcesOf } from "../src/server.ts";
 import { simRequest, startHarness, TEST_KEY } from "./_harness.ts";
 
@@ -16,16 +16,26 @@ const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const RTX4090 = "NVIDIA GeForce RTX 4090";
 const HF_TOKEN = "hf_abcdefghijklmnopqrstuvwxyz0123456789";
 
+function must(handle: ResourceHandle | undefined): ResourceHandle {
+  assert.ok(handle, "createServer registers the resources (2025 era)");
+  return handle;
+}
+
 /** The real server with no tools (so only resources and prompts), a real client, the simulator. */
-async function start(options: { showSecrets?: boolean } = {}) {
+async function start(options: { showSecrets?: boolean; era?: ProtocolEra } = {}) {
   const h = await startHarness({
     server: { tools: [], ...(options.showSecrets ? { showSecrets: true } : {}) },
+    ...(options.era ? { era: options.era } : {}),
   });
   const { sim, client, logLines } = h;
-  const resources: ResourceHandle | undefined = resourcesOf(h.server);
-  assert.ok(resources, "createServer registers the resources");
+  // Per-pod subscriptions belong to the 2025 era's one server per connection.
+  const handle: ResourceHandle | undefined = h.server ? resourcesOf(h.server) : undefined;
+  const resources = {
+    pollOnce: () => must(handle).pollOnce(),
+    activeSubscriptions: () => must(handle).activeSubscriptions(),
+  };
   const updates: string[] = [];
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+  client.setNotificationHandler("notifications/resources/updated", (n) => {
     updates.push(n.params.uri);
   });
 
@@ -61,6 +71,7 @@ async function start(options: { showSecrets?: boolean } = {}) {
   return {
     sim,
     client,
+    era: h.era,
     resources,
     updates,
     logLines,
@@ -118,9 +129,10 @@ Deno.test("resources/list shows the fixed resources and one per pod, endpoint an
   for (const t of resourceTemplates) assert.equal(t.mimeType, RESOURCE_MIME_TYPE);
 });
 
-Deno.test("the server declares resource subscriptions", async () => {
+Deno.test("the server declares per-pod resource subscriptions", async () => {
   await using h = await start();
   const caps = h.client.getServerCapabilities();
+  // 2025 era: resources/subscribe; 2026 era: listen streams naming runpod://pods/{pod_id}.
   assert.deepEqual(caps?.resources, { subscribe: true, listChanged: true });
   assert.ok(caps?.completions);
 });
@@ -191,7 +203,8 @@ Deno.test("reading an unknown pod gives a clear not-found error", async () => {
   await assert.rejects(
     () => h.client.readResource({ uri: "runpod://pods/nosuchpod" }),
     (error: Error & { code?: number }) => {
-      assert.equal(error.code, -32002);
+      // SDK 2.x sends resource-not-found as -32602 with the URI as data, in both eras.
+      assert.equal(error.code, -32602);
       assert.match(
         error.message,
         /Cannot read runpod:\/\/pods\/nosuchpod: RunPod has no pod nosuchpod/,
@@ -335,7 +348,7 @@ Deno.test("completion offers pod, endpoint and template ids matching the typed p
 });
 
 Deno.test("a subscribed pod sends resources/updated when its status changes, and only then", async () => {
-  await using h = await start();
+  await using h = await start({ era: "legacy" });
   const pod = await h.seedPod("watched");
   await h.seedPod("unwatched");
   const uri = `runpod://pods/${pod.id}`;
@@ -380,7 +393,7 @@ Deno.test("a subscribed pod sends resources/updated when its status changes, and
 });
 
 Deno.test("unsubscribing stops polling: no requests and no notifications", async () => {
-  await using h = await start();
+  await using h = await start({ era: "legacy" });
   const pod = await h.seedPod("watched");
   const uri = `runpod://pods/${pod.id}`;
   await h.client.subscribeResource({ uri });
@@ -401,7 +414,7 @@ Deno.test("unsubscribing stops polling: no requests and no notifications", async
 });
 
 Deno.test("only runpod://pods/{pod_id} can be subscribed to, and only for a pod that exists", async () => {
-  await using h = await start();
+  await using h = await start({ era: "legacy" });
   for (
     const uri of ["runpod://gpus", "runpod://pods", "runpod://account", "runpod://endpoints/x"]
   ) {
@@ -427,7 +440,7 @@ Deno.test("only runpod://pods/{pod_id} can be subscribed to, and only for a pod 
 });
 
 Deno.test("closing the connection drops subscriptions and stops the poll timer", async () => {
-  await using h = await start();
+  await using h = await start({ era: "legacy" });
   const pod = await h.seedPod("watched");
   await h.client.subscribeResource({ uri: `runpod://pods/${pod.id}` });
   assert.equal(h.resources.activeSubscriptions(), 1);
@@ -450,4 +463,48 @@ Deno.test("the poll interval defaults to 15 s and cannot go below 2 s", () => {
   assert.equal(watcher(10).intervalMs, MIN_POLL_INTERVAL_MS);
   assert.equal(MIN_POLL_INTERVAL_MS, 2_000);
   assert.equal(watcher(60_000).intervalMs, 60_000);
+});
+
+Deno.test("2026 era: a listen stream naming a pod gets resources/updated when its status changes", async () => {
+  await using h = await startHarness({ era: "modern", server: { tools: [] } });
+  const feed = h.app.podFeed;
+  assert.ok(feed, "the app runs a pod status feed");
+  const { id } = (await simRequest(h, "POST", "/v2/pods", {
+    name: "watched",
+    image: IMAGE,
+    gpu: { id: RTX4090, count: 1 },
+  })).json as { id: string };
+  await simRequest(h, "POST", "/v2/pods", {
+    name: "other",
+    image: IMAGE,
+    gpu: { id: RTX4090, count: 1 },
+  });
+  assert.deepEqual(h.client.getServerCapabilities()?.resources, {
+    subscribe: true,
+    listChanged: true,
+  });
+  const updates: string[] = [];
+  h.client.setNotificationHandler("notifications/resources/updated", (n) => {
+    updates.push(n.params.uri);
+  });
+  assert.equal(feed.listeners, 0, "nothing polls before anyone listens");
+  const subscription = await h.client.listen({ resourceSubscriptions: [`runpod://pods/${id}`] });
+  assert.deepEqual(subscription.honoredFilter.resourceSubscriptions, [`runpod://pods/${id}`]);
+  assert.equal(feed.listeners, 1);
+  await feed.pollOnce(); // the starting statuses
+  h.sim.clearRequests();
+
+  // Both pods finish provisioning; only the one the stream named is reported to it.
+  h.sim.advance(10 * 60_000);
+  await feed.pollOnce();
+  assert.deepEqual(
+    h.sim.requests.filter((r) => r.method === "GET").map((r) => r.path),
+    ["/v2/pods"],
+    "one listing per poll, however many pods",
+  );
+  for (let i = 0; i < 200 && updates.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(updates, [`runpod://pods/${id}`], "only the pod the stream named");
+
+  await subscription.close();
+  assert.equal(feed.listeners, 0, "closing the stream stops the polling");
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LoggingMessageNotificationSchema } from "../src/deps.ts";
+import { LOG_LEVEL_META_KEY } from "../src/deps.ts";
 import { dataOf, startHarness, TEST_KEY, textOf } from "./_harness.ts";
 
 Deno.test("the server introduces itself with instructions that say costs are real", async () => {
@@ -29,14 +29,15 @@ Deno.test("sandbox instructions document the simulated worker's job inputs; live
   assert.doesNotMatch(instructions, /duration_ms|job input fields/);
 });
 
-Deno.test("MCP errors reach the client with one 'MCP error' prefix", async () => {
+Deno.test("MCP errors reach the client as the server worded them, with their code", async () => {
   await using h = await startHarness();
-  const message = await h.client.readResource({ uri: "runpod://pods/nosuchpod0000" }).then(
+  const error = await h.client.readResource({ uri: "runpod://pods/nosuchpod0000" }).then(
     () => assert.fail("an unknown pod is an error"),
-    (error: Error) => error.message,
+    (error: Error & { code?: number }) => error,
   );
-  assert.match(message, /^MCP error -?\d+: Cannot /);
-  assert.equal(message.match(/MCP error/g)?.length, 1, message);
+  assert.match(error.message, /^Cannot read runpod:\/\/pods\/nosuchpod0000: RunPod has no pod/);
+  assert.doesNotMatch(error.message, /MCP error/);
+  assert.equal(error.code, -32602);
 });
 
 Deno.test("a wrong API key gives an actionable error that never contains the key", async () => {
@@ -112,7 +113,7 @@ Deno.test("cancelling a tool call aborts the RunPod request in flight", async ()
   await using h = await startHarness();
   h.sim.injectFault({ kind: "delay", ms: 10_000, match: { path: "/v2/pods" } });
   const controller = new AbortController();
-  const call = h.client.callTool({ name: "list_pods", arguments: {} }, undefined, {
+  const call = h.client.callTool({ name: "list_pods", arguments: {} }, {
     signal: controller.signal,
   });
   while (h.sim.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -123,10 +124,32 @@ Deno.test("cancelling a tool call aborts the RunPod request in flight", async ()
   assert.equal(dataOf<{ count: number }>(await h.call("list_pods")).count, 0);
 });
 
-Deno.test("log events reach the client at the level it chose, redacted", async () => {
-  await using h = await startHarness();
+Deno.test("2026 era: log events reach the client at the level its request names, redacted", async () => {
+  await using h = await startHarness({ era: "modern" });
   const messages: { level: string; data: unknown }[] = [];
-  h.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+  h.client.setNotificationHandler("notifications/message", (n) => {
+    messages.push({ level: n.params.level, data: n.params.data });
+  });
+  const call = (level?: string) =>
+    h.client.callTool({
+      name: "list_pods",
+      arguments: {},
+      ...(level ? { _meta: { [LOG_LEVEL_META_KEY]: level } } : {}),
+    });
+  await call();
+  assert.equal(messages.length, 0, "a request that names no level gets no log events");
+  await call("debug");
+  assert.ok(messages.some((m) => m.level === "debug"), "debug events arrive for a debug request");
+  assert.ok(!JSON.stringify(messages).includes(TEST_KEY));
+  const before = messages.length;
+  await call("error");
+  assert.equal(messages.length, before, "nothing below error for an error request");
+});
+
+Deno.test("2025 era: log events reach the client at the level it chose, redacted", async () => {
+  await using h = await startHarness({ era: "legacy" });
+  const messages: { level: string; data: unknown }[] = [];
+  h.client.setNotificationHandler("notifications/message", (n) => {
     messages.push({ level: n.params.level, data: n.params.data });
   });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { announceIfTerminal, TERMINAL_NOTICE } from "../src/transports/stdio.ts";
+import type { Transport } from "../src/deps.ts";
+import { announceIfTerminal, TERMINAL_NOTICE, watchListens } from "../src/transports/stdio.ts";
 import { run } from "./_spawn.ts";
 
 Deno.test("announceIfTerminal() tells a person at a terminal how to connect a client", () => {
@@ -29,4 +30,38 @@ Deno.test("main.ts started with stdin not a terminal prints no notice, on stdout
   assert.match(result.stderr, /runpod-mcp starting/, "the server did start");
   assert.ok(!result.stderr.includes(TERMINAL_NOTICE.slice(0, 40)));
   assert.equal(result.stdout, "");
+});
+
+Deno.test("watchListens sees listen streams open and close, and passes every message through", () => {
+  const seen: unknown[] = [];
+  const inner: Transport = {
+    start: () => Promise.resolve(),
+    send: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  let open = 0;
+  const wrapped = watchListens(inner, () => {
+    open++;
+    return () => open--;
+  });
+  let closedByEntry = false;
+  wrapped.onmessage = (message) => seen.push(message);
+  wrapped.onclose = () => (closedByEntry = true);
+  const deliver = (message: Record<string, unknown>) =>
+    inner.onmessage?.({ jsonrpc: "2.0", ...message } as never);
+
+  deliver({ id: 1, method: "subscriptions/listen", params: {} });
+  deliver({ id: 1, method: "subscriptions/listen", params: {} }); // a repeated id is one stream
+  deliver({ id: 2, method: "subscriptions/listen", params: {} });
+  assert.equal(open, 2);
+  deliver({ method: "notifications/cancelled", params: { requestId: 1 } });
+  assert.equal(open, 1);
+  deliver({ method: "notifications/cancelled", params: { requestId: 1 } }); // already gone
+  assert.equal(open, 1);
+  deliver({ id: 3, method: "tools/list", params: {} });
+  assert.equal(open, 1, "other requests open nothing");
+  assert.equal(seen.length, 6, "every message reaches the entry unchanged");
+  inner.onclose?.();
+  assert.equal(open, 0, "the connection closing releases every stream");
+  assert.ok(closedByEntry, "the entry still hears the close");
 });

@@ -7,6 +7,10 @@
  * of creates passes a cap checked against it while the pods are still PROVISIONING. The count
  * here adds what is starting, what is always on and what is stored.
  *
+ * The ledger holds in-flight writes in this process by default; given a {@linkcode SharedState}
+ * (Redis), every replica sharing it holds them in one place under one lock, so replicas together
+ * stay under the cap too.
+ *
  * @module
  */
 
@@ -29,6 +33,7 @@ import {
   round4,
   storageCost,
 } from "./estimate.ts";
+import type { SharedState } from "../state/types.ts";
 
 // Stopped pods bill for their volume disk only; a TERMINATED pod bills nothing. Every other
 // status (RUNNING, PROVISIONING, STARTING, or one RunPod adds later) counts as holding compute.
@@ -244,14 +249,23 @@ export interface Reservation {
 
 /** The facts behind a refusal, for the guard's message. */
 export interface SpendRefusal<B extends BurnFigure> {
-  /** `over-cap`: burn + reserved + adding > cap; `incomplete`: the burn is not fully priced. */
-  reason: "over-cap" | "incomplete";
+  /**
+   * `over-cap`: burn + reserved + adding > cap; `incomplete`: the burn is not fully priced;
+   * `state-unavailable`: the shared ledger (Redis) failed or its lock could not be taken, so
+   * what other replicas have in flight is unknown; {@linkcode SpendRefusal.detail} says why.
+   */
+  reason: "over-cap" | "incomplete" | "state-unavailable";
   burn: B;
-  /** USD/hour already held by other writes in flight. */
+  /**
+   * USD/hour already held by other writes in flight. With `state-unavailable`, only those of
+   * this process, the ones it still knows.
+   */
   reservedUsdPerHour: number;
   /** USD/hour this write would add. */
   addingUsdPerHour: number;
   capUsdPerHour: number;
+  /** With `state-unavailable`: what failed, naming the store but never its credentials. */
+  detail?: string;
 }
 
 /** What {@linkcode SpendLedger.reserve} answers. */
@@ -259,11 +273,45 @@ export type ReserveResult<B extends BurnFigure> =
   | { ok: true; reservation: Reservation; burn: B; reservedUsdPerHour: number }
   | ({ ok: false } & SpendRefusal<B>);
 
+/** Where a {@linkcode SpendLedger} keeps its holds when replicas share one cap. */
+export interface SpendLedgerOptions {
+  /** The store every replica shares. */
+  state: SharedState;
+  /** Which cap the holds count against; replicas with the same scope share holds and a lock. */
+  scope: string;
+  /**
+   * How long the spend lock lasts if its holder dies, ms. It must outlast a burn read; a check
+   * that takes longer is refused. Default 2 minutes.
+   */
+  lockTtlMs?: number;
+  /** How long to wait for the spend lock, ms. Default: the lock's ttl. */
+  lockWaitMs?: number;
+  /** How long a hold counts if its write never settles (a replica died), ms. Default 10 min. */
+  holdTtlMs?: number;
+  /** Told when a released hold could not be removed; it then counts until it expires. */
+  onReleaseError?: (message: string) => void;
+}
+
+const DEFAULT_LOCK_TTL_MS = 2 * 60_000;
+const DEFAULT_HOLD_TTL_MS = 10 * 60_000;
+
+/** The facts of one reserve call, shared by both ways of deciding. */
+interface Ask<B extends BurnFigure> {
+  adding: number;
+  cap: number;
+  burnNow: () => Promise<B>;
+}
+
 /**
- * Holds the USD/hour of billable writes this process has sent but RunPod has not answered, so
- * a total cap counts them. Every {@linkcode SpendLedger.reserve} runs alone, in call order, on
- * one chain of promises: read the burn, add what is held, then refuse or hold. Two parallel
- * creates therefore cannot both fit under the last dollar.
+ * Holds the USD/hour of billable writes sent but not answered by RunPod, so a total cap counts
+ * them. Every {@linkcode SpendLedger.reserve} of this process runs alone, in call order, on one
+ * chain of promises: read the burn, add what is held, then refuse or hold. Two parallel creates
+ * therefore cannot both fit under the last dollar.
+ *
+ * Given {@linkcode SpendLedgerOptions}, the holds live in the shared state and each decision
+ * runs under its lock `spend:<scope>`, so this holds across replicas too. If the state fails
+ * (Redis down, the lock busy past its wait), the reservation is refused with reason
+ * `state-unavailable`: an unknown in-flight spend is never taken as zero.
  *
  * Between RunPod creating a pod and the write settling, the pod is both listed and held, so it
  * counts twice for a moment; and a write released while a burn is being read still counts for
@@ -283,17 +331,34 @@ export type ReserveResult<B extends BurnFigure> =
 export class SpendLedger {
   #held = new Set<Reservation>();
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #shared: Required<Omit<SpendLedgerOptions, "onReleaseError">> | undefined;
+  readonly #onReleaseError: ((message: string) => void) | undefined;
 
-  /** USD/hour held by writes in flight now. */
+  /** Without options, holds live in this process only, as a single replica needs. */
+  constructor(options?: SpendLedgerOptions) {
+    if (options) {
+      const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+      this.#shared = {
+        state: options.state,
+        scope: options.scope,
+        lockTtlMs,
+        lockWaitMs: options.lockWaitMs ?? lockTtlMs,
+        holdTtlMs: options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS,
+      };
+    }
+    this.#onReleaseError = options?.onReleaseError;
+  }
+
+  /** USD/hour held by this process's writes in flight now (other replicas' are not counted). */
   get reservedUsdPerHour(): number {
     return sumHeld(this.#held);
   }
 
   /**
    * Waits its turn, reads `burnNow()`, and holds `usdPerHour` when burn + held + it ≤ `cap`.
-   * Refuses when the sum is above the cap or the burn is not fully priced. Rejects, holding
-   * nothing, when `burnNow` rejects or a figure is not a finite rate ≥ 0; the next call still
-   * gets its turn.
+   * Refuses when the sum is above the cap, the burn is not fully priced, or the shared state
+   * fails. Rejects, holding nothing, when `burnNow` rejects or a figure is not a finite rate ≥ 0;
+   * the next call still gets its turn.
    */
   reserve<B extends BurnFigure>(
     usdPerHour: number,
@@ -307,37 +372,94 @@ export class SpendLedger {
         );
       }
     }
-    const turn = this.#tail.then(() => this.#decide(usdPerHour, capUsdPerHour, burnNow));
+    const ask = { adding: usdPerHour, cap: capUsdPerHour, burnNow };
+    const turn = this.#tail.then(() => this.#shared ? this.#decideShared(ask) : this.#decide(ask));
     this.#tail = turn.catch(() => undefined);
     return turn;
   }
 
-  async #decide<B extends BurnFigure>(
-    adding: number,
-    cap: number,
-    burnNow: () => Promise<B>,
-  ): Promise<ReserveResult<B>> {
+  async #decide<B extends BurnFigure>({ adding, cap, burnNow }: Ask<B>): Promise<ReserveResult<B>> {
     // A write released while the burn is being read may have created something the read missed,
     // so whatever was held when the read began still counts.
     const counted = new Set(this.#held);
     const burn = await burnNow();
     for (const r of this.#held) counted.add(r);
     const reserved = sumHeld(counted);
-    const facts = {
-      burn,
-      reservedUsdPerHour: reserved,
-      addingUsdPerHour: adding,
-      capUsdPerHour: cap,
-    };
-    if (!burn.complete) return { ok: false, reason: "incomplete", ...facts };
-    if (round4(burn.usdPerHour + reserved + adding) > cap) {
-      return { ok: false, reason: "over-cap", ...facts };
-    }
+    const refusal = judge(burn, reserved, adding, cap);
+    if (refusal) return refusal;
     return { ok: true, reservation: this.#hold(adding), burn, reservedUsdPerHour: reserved };
   }
 
-  #hold(usdPerHour: number): Reservation {
+  /**
+   * The same decision under the shared lock. Holds are summed before the burn is read, the
+   * shared form of the in-process snapshot: under the lock no hold is added, so every hold
+   * released during the read was already summed.
+   */
+  async #decideShared<B extends BurnFigure>(ask: Ask<B>): Promise<ReserveResult<B>> {
+    const { state, scope, lockTtlMs, lockWaitMs } = this.#shared!;
+    let burn: B | undefined;
+    let burnFailure: { error: unknown } | undefined;
+    let decided: ReserveResult<B> | undefined;
+    const readBurn = async () => {
+      try {
+        return burn = await ask.burnNow();
+      } catch (error) {
+        burnFailure = { error };
+        throw error;
+      }
+    };
+    try {
+      return await state.withLock(`spend:${scope}`, lockTtlMs, lockWaitMs, async () => {
+        const since = Date.now();
+        const reserved = round4(await state.sumHolds(scope));
+        const read = await readBurn();
+        return decided = judge(read, reserved, ask.adding, ask.cap) ??
+          await this.#holdShared(ask.adding, read, reserved, since);
+      });
+    } catch (error) {
+      if (burnFailure) throw burnFailure.error;
+      // Decided under the lock; only letting it go failed, and it expires by itself.
+      if (decided) return decided;
+      // The refusal carries the burn like every other; it is read only if the lock never let it.
+      return {
+        ok: false,
+        reason: "state-unavailable",
+        detail: error instanceof Error ? error.message : String(error),
+        burn: burn ?? await ask.burnNow(),
+        reservedUsdPerHour: this.reservedUsdPerHour,
+        addingUsdPerHour: ask.adding,
+        capUsdPerHour: ask.cap,
+      };
+    }
+  }
+
+  async #holdShared<B extends BurnFigure>(
+    adding: number,
+    burn: B,
+    reserved: number,
+    since: number,
+  ): Promise<ReserveResult<B>> {
+    const { state, scope, lockTtlMs, holdTtlMs } = this.#shared!;
+    const took = Date.now() - since;
+    if (took >= lockTtlMs) {
+      throw new Error(
+        `Cannot hold spend: the check took ${took} ms, longer than the spend lock lasts (${lockTtlMs} ms), so another replica may have decided meanwhile; retry`,
+      );
+    }
+    const id = crypto.randomUUID();
+    try {
+      await state.addHold(scope, id, adding, holdTtlMs);
+    } catch (error) {
+      // The hold may have landed although the answer was lost; take it back if we can.
+      state.removeHold(scope, id).catch(() => undefined);
+      throw error;
+    }
+    return { ok: true, reservation: this.#hold(adding, id), burn, reservedUsdPerHour: reserved };
+  }
+
+  #hold(usdPerHour: number, sharedId?: string): Reservation {
     const held = this.#held;
+    const unshare = () => this.#unshare(sharedId);
     let released = false;
     const reservation: Reservation = {
       usdPerHour,
@@ -345,13 +467,48 @@ export class SpendLedger {
         return released;
       },
       release() {
+        if (released) return;
         released = true;
         held.delete(reservation);
+        unshare();
       },
     };
     held.add(reservation);
     return reservation;
   }
+
+  /** Removes a shared hold in the background; release stays synchronous for its callers. */
+  #unshare(id: string | undefined): void {
+    if (id === undefined || !this.#shared) return;
+    const { state, scope, holdTtlMs } = this.#shared;
+    state.removeHold(scope, id).catch((error) => {
+      this.#onReleaseError?.(
+        `Could not release a spend hold of scope ${scope}; it counts until it expires in ${
+          Math.round(holdTtlMs / 1000)
+        } s: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+}
+
+/** The refusal for these figures, or undefined when the write fits under the cap. */
+function judge<B extends BurnFigure>(
+  burn: B,
+  reserved: number,
+  adding: number,
+  cap: number,
+): ReserveResult<B> | undefined {
+  const facts = {
+    burn,
+    reservedUsdPerHour: reserved,
+    addingUsdPerHour: adding,
+    capUsdPerHour: cap,
+  };
+  if (!burn.complete) return { ok: false, reason: "incomplete", ...facts };
+  if (round4(burn.usdPerHour + reserved + adding) > cap) {
+    return { ok: false, reason: "over-cap", ...facts };
+  }
+  return undefined;
 }
 
 function sumHeld(held: Iterable<Reservation>): number {

@@ -9,7 +9,14 @@
 
 import { maskBody, redactSecrets } from "../secrets.ts";
 import type { PlannedRequest, RunpodClient, WriteGate } from "../runpod/mod.ts";
-import { issueToken, redeemToken, TOKEN_TTL_MS, type TokenVerdict } from "./confirm.ts";
+import {
+  issueToken,
+  redeemToken,
+  TOKEN_TTL_MS,
+  type TokenClaim,
+  type TokenVerdict,
+} from "./confirm.ts";
+import { processSpendLedger, type SpendLedger } from "./burn.ts";
 import { priceCatalog } from "./estimate.ts";
 import {
   assessRequest,
@@ -47,8 +54,27 @@ export interface CallGateOptions {
   runpod: RunpodClient;
   now: () => number;
   signal: AbortSignal;
-  /** Present when the client supports elicitation. */
+  /** Holds in-flight spend for the total cap; default this process's ledger. */
+  ledger?: SpendLedger;
+  /** Spends a confirmation token once across replicas; default this process's memory. */
+  claim?: TokenClaim;
+  /** Present when the client supports 2025-era elicitation (a request pushed to the client). */
   askUser?: AskUser;
+  /**
+   * Present when the client can answer a 2026-era input request: the server answers the call
+   * with the question, and the client retries the call with the user's answer.
+   */
+  inline?: InlineAnswer;
+}
+
+/**
+ * A 2026-era confirmation round: the user's answer that came with the retried call, and the
+ * request state the server minted when it asked (a confirmation token bound to the tool and its
+ * exact arguments, spent on use).
+ */
+export interface InlineAnswer {
+  answer: "yes" | "no" | "cancel" | "missing";
+  state?: string;
 }
 
 const WHY_NOT: Record<Exclude<TokenVerdict, "ok">, string> = {
@@ -89,6 +115,7 @@ function costView(assessment: RequestAssessment) {
  */
 export function createCallGate(options: CallGateOptions): WriteGate {
   const { tool, guard, policy, runpod, signal } = options;
+  const ledger = options.ledger ?? processSpendLedger;
   let approved: PlannedRequest | undefined;
   return async (request: PlannedRequest) => {
     const matched = matchWrite(request);
@@ -126,8 +153,8 @@ export function createCallGate(options: CallGateOptions): WriteGate {
     const capPolicy = guard.dryRun || asks ? policy : perResource;
     const refusal = guarded && (assessment.kind !== "plain" || marking)
       ? await protectRefusal(matched, request, assessment.action, runpod, signal) ??
-        await checkCaps(assessment, capPolicy, runpod, catalog, signal)
-      : await checkCaps(assessment, capPolicy, runpod, catalog, signal);
+        await checkCaps(assessment, capPolicy, runpod, catalog, signal, ledger)
+      : await checkCaps(assessment, capPolicy, runpod, catalog, signal, ledger);
     const cost = costView(assessment);
     // A pod's name is the model's text and may hold a pasted secret.
     const facts = { action: redactSecrets(assessment.action), kind: assessment.kind, ...cost };
@@ -156,7 +183,14 @@ export function createCallGate(options: CallGateOptions): WriteGate {
     if (asks) await confirm(options, facts);
     // Confirmation can take minutes; the total cap is decided again, and held, right before
     // the request leaves, and released when it settles (RunPod then lists what it created).
-    const total = await reserveTotal(assessment, policy, runpod, catalog, signal);
+    const total = await reserveTotal(
+      assessment,
+      policy,
+      runpod,
+      catalog,
+      signal,
+      ledger,
+    );
     if (total.refusal) {
       throw new GuardStop("refused", `${total.refusal}. Nothing was sent to RunPod`);
     }
@@ -165,26 +199,62 @@ export function createCallGate(options: CallGateOptions): WriteGate {
   };
 }
 
+/**
+ * Redeems a token; when the shared state that spends it cannot answer (Redis down), the call is
+ * refused, since a token that cannot be marked spent could confirm a second call.
+ */
+async function redeem(options: CallGateOptions, token: string): Promise<TokenVerdict> {
+  try {
+    return await redeemToken(token, options.tool, options.args, options.now(), options.claim);
+  } catch (error) {
+    throw new GuardStop(
+      "refused",
+      `Cannot accept the confirmation for ${options.tool}: the shared state that marks each confirmation used once did not answer (${
+        error instanceof Error ? error.message : String(error)
+      }). Nothing was sent to RunPod; try again when it answers`,
+    );
+  }
+}
+
 async function confirm(
   options: CallGateOptions,
   facts: Pick<GuardOutcome, "action" | "kind" | "cost">,
 ): Promise<void> {
   const { tool, args, guard, signal } = options;
-  if (options.askUser) {
-    const answer = await options.askUser(
-      `runpod-mcp wants to ${facts.action} (${facts.cost}). Allow it?`,
-      signal,
-    );
-    if (answer === "yes") return;
-    throw new GuardStop(
+  const question = `runpod-mcp wants to ${facts.action} (${facts.cost}). Allow it?`;
+  const declined = (answer: "no" | "cancel") =>
+    new GuardStop(
       "declined",
       `The user ${
         answer === "no" ? "declined" : "dismissed"
       } the confirmation, so ${tool} did not ${facts.action}. Nothing was sent to RunPod; do not retry unless the user asks`,
     );
+  if (options.askUser) {
+    const answer = await options.askUser(question, signal);
+    if (answer === "yes") return;
+    throw declined(answer);
+  }
+  if (options.inline) {
+    const { answer, state } = options.inline;
+    if (answer === "no" || answer === "cancel") throw declined(answer);
+    // A yes counts only with the state this server minted for this tool and these arguments,
+    // unspent: a replayed or altered retry is asked again.
+    if (
+      answer === "yes" && state &&
+      await redeemToken(state, tool, args, options.now(), options.claim) === "ok"
+    ) {
+      return;
+    }
+    const token = await issueToken(tool, args, options.now());
+    throw new GuardStop("ask", question, {
+      status: "confirmation_required",
+      ...facts,
+      token,
+      next_step: "The client asks the user and retries the call with the answer",
+    });
   }
   const given = guard.confirmationToken ?? "";
-  const verdict = given ? await redeemToken(given, tool, args, options.now()) : "missing";
+  const verdict = given ? await redeem(options, given) : "missing";
   if (verdict === "ok") return;
   const now = options.now();
   const token = await issueToken(tool, args, now);

@@ -1,8 +1,13 @@
 /**
  * Confirmation tokens for clients that cannot show a form: the first call returns a token bound
  * to the tool and its exact arguments; only a repeat with the same arguments and that token, within
- * ten minutes, goes ahead. Tokens are HMAC-SHA-256 signed with a key that exists only in this
- * process, so they cannot be forged or reused after a restart.
+ * ten minutes, goes ahead. Tokens are HMAC-SHA-256 signed, so they cannot be forged.
+ *
+ * By default the key is random and exists only in this process: tokens die with it, and each is
+ * spent in an in-process map. Replicas behind one load balancer instead share a secret
+ * ({@linkcode setTokenSecret}, from `RUNPOD_MCP_TOKEN_SECRET`), so any of them verifies a token
+ * another issued, and spend tokens through a shared claim (`SharedState.claimOnce`, passed to
+ * {@linkcode redeemToken}), so a token confirms one call across all of them.
  *
  * @module
  */
@@ -13,17 +18,48 @@ export const TOKEN_TTL_MS = 10 * 60_000;
 /** Arguments that steer the guard itself and so are not part of what is confirmed. */
 const GUARD_ARGS = new Set(["dry_run", "confirmation_token"]);
 
+/** The shortest shared secret accepted, in bytes: as long as the HMAC-SHA-256 output. */
+export const MIN_TOKEN_SECRET_BYTES = 32;
+
+/** How long a spent token stays claimed past its expiry, so replicas' clock skew cannot reopen it. */
+const CLAIM_MARGIN_MS = 60_000;
+
 let keyPromise: Promise<CryptoKey> | undefined;
 
+function importKey(bytes: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
 function key(): Promise<CryptoKey> {
-  keyPromise ??= crypto.subtle.importKey(
-    "raw",
-    crypto.getRandomValues(new Uint8Array(32)),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign", "verify"],
-  );
+  keyPromise ??= importKey(crypto.getRandomValues(new Uint8Array(32)));
   return keyPromise;
+}
+
+/**
+ * Signs and verifies tokens with `secret` from now on instead of this process's random key, so
+ * every replica given the same secret accepts the others' tokens. A string counts as its UTF-8
+ * bytes. Tokens issued under the previous key become `mismatch`.
+ *
+ * @throws {RangeError} when the secret is shorter than {@linkcode MIN_TOKEN_SECRET_BYTES}.
+ * @example
+ * ```ts
+ * const secret = Deno.env.get("RUNPOD_MCP_TOKEN_SECRET");
+ * if (secret) setTokenSecret(secret);
+ * ```
+ */
+export function setTokenSecret(secret: string | Uint8Array): void {
+  const bytes = typeof secret === "string"
+    ? new TextEncoder().encode(secret)
+    : new Uint8Array(secret);
+  if (bytes.length < MIN_TOKEN_SECRET_BYTES) {
+    throw new RangeError(
+      `Cannot use the token secret (RUNPOD_MCP_TOKEN_SECRET): it is ${bytes.length} bytes and at least ${MIN_TOKEN_SECRET_BYTES} are needed; generate one with \`openssl rand -base64 48\``,
+    );
+  }
+  keyPromise = importKey(bytes);
 }
 
 function canonical(value: unknown): unknown {
@@ -93,18 +129,29 @@ export type TokenVerdict = "ok" | "malformed" | "expired" | "mismatch" | "used";
 const spent = new Map<string, number>();
 
 /**
+ * Claims `key` for `ttlMs`: true for exactly one caller among everyone sharing the store, as
+ * `SharedState.claimOnce` does.
+ */
+export type TokenClaim = (key: string, ttlMs: number) => Promise<boolean>;
+
+/**
  * Checks a token against the tool and the arguments of this call and, when it is good, spends it
- * in the same step: between the check that it is unspent and marking it spent there is no await,
- * so of any number of parallel calls carrying one token exactly one gets `ok`. A token confirms
- * one call: repeating the call needs a new confirmation, or a looping model could create the same
- * pod twice. `mismatch` covers a changed argument, another tool, a forged signature and a token
- * from an earlier process.
+ * in the same step, so of any number of parallel calls carrying one token exactly one gets `ok`.
+ * A token confirms one call: repeating the call needs a new confirmation, or a looping model
+ * could create the same pod twice. `mismatch` covers a changed argument, another tool, a forged
+ * signature and a token from an earlier process or another secret.
+ *
+ * Without `claim`, the token is spent in this process's map, with no await between the check that
+ * it is unspent and marking it spent. With `claim` (replicas), it is spent by claiming
+ * `token:<token>` until shortly after it expires; a refused claim is `used`, and a claim that
+ * rejects (the store is down) rejects this call too, so nothing goes ahead unconfirmed.
  */
 export async function redeemToken(
   token: string,
   tool: string,
   args: Record<string, unknown>,
   now: number,
+  claim?: TokenClaim,
 ): Promise<TokenVerdict> {
   const trimmed = token.trim();
   const match = /^(\d{9,12})\.([A-Za-z0-9_-]{12})\.([A-Za-z0-9_-]{20,100})$/.exec(trimmed);
@@ -123,6 +170,10 @@ export async function redeemToken(
   );
   if (!valid) return "mismatch";
   if (now / 1000 > expires) return "expired";
+  if (claim) {
+    const ttlMs = Math.max(1, expires * 1000 - now) + CLAIM_MARGIN_MS;
+    return await claim(`token:${trimmed}`, ttlMs) ? "ok" : "used";
+  }
   // From here to the end: no await, so the check and the spend are one step.
   for (const [old, until] of spent) if (until < now / 1000) spent.delete(old);
   if (spent.has(trimmed)) return "used";

@@ -26,6 +26,10 @@ import {
   type PriceCatalog,
   round4,
 } from "./estimate.ts";
+import { settingName } from "../settings.ts";
+
+/** Refusals name a cap's flag and env var inside parentheses. */
+const IN_PARENS = { inParentheses: true } as const;
 
 /** When to ask the user before acting. */
 export const CONFIRM_MODES = ["never", "destructive", "billable-and-destructive"] as const;
@@ -93,6 +97,7 @@ export type GuardStopKind =
   | "refused"
   | "dry-run"
   | "confirm"
+  | "ask"
   | "declined"
   | "unknown-write";
 
@@ -382,6 +387,7 @@ export async function checkCaps(
   runpod: RunpodClient,
   catalog: PriceCatalog,
   signal?: AbortSignal,
+  ledger: SpendLedger = processSpendLedger,
 ): Promise<string | undefined> {
   if (assessment.kind !== "billable") return undefined;
   const what = `Cannot ${assessment.action}`;
@@ -390,21 +396,25 @@ export async function checkCaps(
     if (worst === undefined) {
       return `${what}: its hourly cost is unknown, so the per-resource cap of ${
         money(policy.maxHourlyCost)
-      }/h (--max-hourly-cost, env RUNPOD_MCP_MAX_HOURLY_COST) cannot be checked`;
+      }/h (${settingName("maxHourlyCost", IN_PARENS)}) cannot be checked`;
     }
     if (worst > policy.maxHourlyCost) {
       return `${what}: it would cost about ${money(worst)}/h${
         assessment.worstHourly !== undefined ? " with every worker busy" : ""
-      }, above the per-resource cap of ${
-        money(policy.maxHourlyCost)
-      }/h (--max-hourly-cost, env RUNPOD_MCP_MAX_HOURLY_COST). Choose a cheaper GPU, fewer GPUs or workers, or ask the user to raise the cap`;
+      }, above the per-resource cap of ${money(policy.maxHourlyCost)}/h (${
+        settingName("maxHourlyCost", IN_PARENS)
+      }). Choose a cheaper GPU, fewer GPUs or workers, or ask the user to raise the cap`;
     }
   }
   if (policy.maxGpuCount !== undefined && (assessment.gpuCount ?? 0) > policy.maxGpuCount) {
-    return `${what}: it asks for ${assessment.gpuCount} GPUs, above the cap of ${policy.maxGpuCount} (--max-gpu-count, env RUNPOD_MCP_MAX_GPU_COUNT)`;
+    return `${what}: it asks for ${assessment.gpuCount} GPUs, above the cap of ${policy.maxGpuCount} (${
+      settingName("maxGpuCount", IN_PARENS)
+    })`;
   }
   if (policy.maxWorkers !== undefined && (assessment.workersMax ?? 0) > policy.maxWorkers) {
-    return `${what}: workers_max ${assessment.workersMax} is above the cap of ${policy.maxWorkers} (--max-workers, env RUNPOD_MCP_MAX_WORKERS)`;
+    return `${what}: workers_max ${assessment.workersMax} is above the cap of ${policy.maxWorkers} (${
+      settingName("maxWorkers", IN_PARENS)
+    })`;
   }
   if (policy.allowedGpuTypes && assessment.gpuTypeIds) {
     const gpus = await catalog.gpus();
@@ -414,9 +424,9 @@ export async function checkCaps(
     if (banned.length > 0) {
       return `${what}: it could run on ${banned.join(", ")}, which ${
         banned.length === 1 ? "is" : "are"
-      } not in the allowed GPU types (${
-        policy.allowedGpuTypes.join(", ")
-      }; --allowed-gpu-types, env RUNPOD_MCP_ALLOWED_GPU_TYPES)${
+      } not in the allowed GPU types (${policy.allowedGpuTypes.join(", ")}; ${
+        settingName("allowedGpuTypes", IN_PARENS)
+      })${
         assessment.workersMax !== undefined
           ? ". Exclude them with excluded_gpu_types or pick other pools"
           : ""
@@ -427,23 +437,30 @@ export async function checkCaps(
     const allowed = policy.allowedDataCenters;
     const where = assessment.dataCenters;
     if (!where) {
-      return `${what}: resources may only be placed in ${
-        allowed.join(", ")
-      } (--allowed-data-centers, env RUNPOD_MCP_ALLOWED_DATA_CENTERS); pass data_center_ids with some of them`;
+      return `${what}: resources may only be placed in ${allowed.join(", ")} (${
+        settingName("allowedDataCenters", IN_PARENS)
+      }); pass data_center_ids with some of them`;
     }
     const outside = where.filter((dc) => !allowed.includes(dc));
     if (outside.length > 0) {
       return `${what}: ${outside.join(", ")} ${
         outside.length === 1 ? "is" : "are"
-      } not among the allowed data centers (${
-        allowed.join(", ")
-      }; --allowed-data-centers, env RUNPOD_MCP_ALLOWED_DATA_CENTERS)`;
+      } not among the allowed data centers (${allowed.join(", ")}; ${
+        settingName("allowedDataCenters", IN_PARENS)
+      })`;
     }
   }
   if (policy.maxTotalHourlyCost !== undefined) {
     // Checked here without holding anything, so a call the cap would refuse is never confirmed;
     // the gate holds the share for real, in one step with the check, right before sending.
-    const { refusal, release } = await reserveTotal(assessment, policy, runpod, catalog, signal);
+    const { refusal, release } = await reserveTotal(
+      assessment,
+      policy,
+      runpod,
+      catalog,
+      signal,
+      ledger,
+    );
     release?.();
     if (refusal) return refusal;
   }
@@ -468,7 +485,7 @@ export async function reserveTotal(
   const cap = policy.maxTotalHourlyCost;
   if (cap === undefined || assessment.kind !== "billable") return {};
   const what = `Cannot ${assessment.action}`;
-  const flag = "--max-total-hourly-cost, env RUNPOD_MCP_MAX_TOTAL_HOURLY_COST";
+  const flag = settingName("maxTotalHourlyCost", IN_PARENS);
   if (assessment.hourly === undefined) {
     return {
       refusal: `${what}: its hourly cost is unknown, so the total cap of ${
@@ -489,6 +506,18 @@ export async function reserveTotal(
       }), so the total cap of ${money(cap)}/h (${flag}) cannot be checked`,
     };
   }
+  if (result.reason === "state-unavailable") {
+    return {
+      refusal: `${what}: the total cap of ${
+        money(cap)
+      }/h (${flag}) cannot be checked because the shared spend ledger is unavailable (${
+        result.detail ?? "no answer"
+      }). Nothing was held; retry when the shared state answers (${
+        settingName("stateUrl", IN_PARENS)
+      })`,
+    };
+  }
+
   const inFlight = result.reservedUsdPerHour > 0
     ? `, ${money(result.reservedUsdPerHour)}/h more is being created by calls in flight`
     : "";

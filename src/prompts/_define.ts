@@ -65,7 +65,11 @@ export function optionalCompletedArg(
   description: string,
   complete: (prefix: string | undefined) => Promise<string[]>,
 ) {
-  return completable(optionalArg(description), (value) => complete(value));
+  // The SDK finds completions under an outer optional, not inside one.
+  return completable(
+    z.string().trim().max(MAX_ARG_CHARS).describe(description),
+    (value) => complete(value),
+  ).optional();
 }
 
 /** An argument's value, or undefined when it was left out or blank. */

@@ -15,13 +15,15 @@
  * @module
  */
 
-import { McpError, type McpServer } from "../deps.ts";
+import { type McpServer, ProtocolError } from "../deps.ts";
+import { z } from "zod";
 import type { Logger } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 import { resolveGpuType } from "../tools/_gpu.ts";
 import { ALL_TOOLS, type Clock } from "../tools/mod.ts";
 import { quote } from "./_args.ts";
 import { type Completers, createCompleters } from "./_complete.ts";
+export { createCompleters } from "./_complete.ts";
 import type { PromptArgs, PromptSpec, RenderContext } from "./_define.ts";
 import {
   deployInferenceEndpointPrompt,
@@ -61,6 +63,11 @@ export interface PromptDeps {
   clock?: Clock;
   /** Names of the tools the server offers; default every tool. */
   tools?: readonly string[];
+  /**
+   * Completions and catalog checks with their short cache, shared by every server of one app
+   * (an HTTP server builds one per request); default: made for this server.
+   */
+  completers?: Completers;
 }
 
 /** The prompts whose `requires` the offered tools meet, in listing order. */
@@ -109,7 +116,7 @@ async function checkGpuType(
     resolveGpuType(gpus, wanted);
     return [];
   } catch (error) {
-    throw new McpError(
+    throw new ProtocolError(
       INVALID_PARAMS,
       error instanceof Error ? error.message : String(error),
     );
@@ -130,7 +137,7 @@ async function checkGpuType(
  */
 export function registerPrompts(server: McpServer, deps: PromptDeps): void {
   const clock = deps.clock;
-  const completers = createCompleters({
+  const completers = deps.completers ?? createCompleters({
     runpod: deps.runpod,
     logger: deps.logger,
     ...(clock ? { now: () => clock.now() } : {}),
@@ -146,16 +153,17 @@ export function registerPrompts(server: McpServer, deps: PromptDeps): void {
       {
         title: prompt.title,
         description: prompt.description,
-        argsSchema: prompt.args(completers),
+        argsSchema: z.object(prompt.args(completers)),
       },
-      async (args) => {
-        const problems = await checkGpuType(args as PromptArgs, completers, deps.logger);
+      async (given: Record<string, unknown>) => {
+        const args = given as PromptArgs;
+        const problems = await checkGpuType(args, completers, deps.logger);
         const ctx: RenderContext = { offers, namesMissing, problems };
         return {
           description: prompt.description,
           messages: [{
             role: "user" as const,
-            content: { type: "text" as const, text: prompt.render(args as PromptArgs, ctx) },
+            content: { type: "text" as const, text: prompt.render(args, ctx) },
           }],
         };
       },

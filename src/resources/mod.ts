@@ -7,13 +7,7 @@
  * @module
  */
 
-import {
-  McpError,
-  type McpServer,
-  ResourceTemplate,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "../deps.ts";
+import { type McpServer, ProtocolError, ResourceNotFoundError, ResourceTemplate } from "../deps.ts";
 import type { Logger } from "../log.ts";
 import { priceCatalog } from "../policy/estimate.ts";
 import { maskBody, redactSecrets } from "../secrets.ts";
@@ -59,6 +53,17 @@ export interface RegisterResourcesOptions {
   showSecrets?: boolean;
   /** Extra strings to scrub from error texts (the API key). */
   secrets?: readonly string[];
+  /**
+   * Whether `resources/subscribe` is offered: only on a 2025-era connection, which can carry the
+   * updates. A server answering one stateless HTTP request could not, and 2026-era clients listen
+   * with `subscriptions/listen`, which the serving entry answers. Default true.
+   */
+  subscriptions?: boolean;
+  /**
+   * 2026 era: declare `resources.subscribe`, so the serving entry honours listen streams that
+   * name `runpod://pods/{pod_id}` URIs; the app's pod status feed publishes their changes.
+   */
+  listenUpdates?: boolean;
 }
 
 /** Control over the subscription poller that {@linkcode registerResources} starts. */
@@ -74,29 +79,34 @@ export interface ResourceHandle {
 /** MIME type of every resource. */
 export const RESOURCE_MIME_TYPE = "application/json";
 
-// JSON-RPC codes: the SDK does not export ErrorCode through deps.ts, and -32002 is the MCP
-// spec's "resource not found", which the SDK has no name for.
+// JSON-RPC codes.
 const INVALID_PARAMS = -32602;
 const INTERNAL_ERROR = -32603;
-const RESOURCE_NOT_FOUND = -32002;
 
 const POD_URI = /^runpod:\/\/pods\/([^/?#]+)$/;
 
 type Contents = { contents: { uri: string; mimeType: string; text: string }[] };
 
-/** Thrown for a 404 so the caller words it for the resource that was asked for. */
-function notFoundError(action: string, error: unknown, hint: string): unknown {
+/**
+ * Thrown for a 404 so the caller words it for the resource that was asked for: the SDK's
+ * resource-not-found error (code -32602 with the URI as data, on every protocol revision).
+ */
+function notFoundError(uri: string, action: string, error: unknown, hint: string): unknown {
   if (!(error instanceof RunpodApiError) || error.status !== 404) return error;
-  return new McpError(RESOURCE_NOT_FOUND, `Cannot ${action}: ${hint}`);
+  return new ResourceNotFoundError(uri, `Cannot ${action}: ${hint}`);
 }
 
 /** Any other failure, worded by the tools' one error mapper (secrets scrubbed). */
-function toMcpError(action: string, error: unknown, secrets: readonly string[]): McpError {
-  if (error instanceof McpError) return error;
-  if (error instanceof RangeError) return new McpError(INVALID_PARAMS, error.message);
+function toMcpError(
+  action: string,
+  error: unknown,
+  secrets: readonly string[],
+): ProtocolError {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof RangeError) return new ProtocolError(INVALID_PARAMS, error.message);
   const first = errorToToolResult(error, secrets).content[0];
   const text = first && first.type === "text" ? first.text : String(error);
-  return new McpError(INTERNAL_ERROR, `Cannot ${action}: ${text}`);
+  return new ProtocolError(INTERNAL_ERROR, `Cannot ${action}: ${text}`);
 }
 
 function idOf(
@@ -108,7 +118,7 @@ function idOf(
   const value = variables[name];
   const id = typeof value === "string" ? value : "";
   if (!RESOURCE_ID.test(id) || id.length > 64) {
-    throw new McpError(
+    throw new ProtocolError(
       INVALID_PARAMS,
       `Cannot read ${uri}: a ${what} id has only letters, digits, - and _`,
     );
@@ -196,14 +206,14 @@ export function registerResources(
       "GPU types",
       "GPU types with VRAM (GB), prices in USD per GPU-hour (secure, community, serverless) and SECURE-cloud pod stock for 1 GPU, cheapest secure first",
     ),
-    (uri, extra) =>
+    (uri, ctx) =>
       read(uri, async () => {
         const gpus = await listGpuTypes(runpod, {
           include: "AVAILABILITY",
           product: "POD",
           count: 1,
           cloud: "SECURE",
-        }, extra.signal);
+        }, ctx.mcpReq.signal);
         const rows = gpus.map((g) => gpuRow(g, "SECURE", true)).sort((a, b) =>
           (a.secure_price ?? Infinity) - (b.secure_price ?? Infinity) || a.id.localeCompare(b.id)
         );
@@ -223,9 +233,9 @@ export function registerResources(
       "Pods",
       "Every pod: status, GPU, cost in USD/hour, ports and ssh command, with the total burn",
     ),
-    (uri, extra) =>
+    (uri, ctx) =>
       read(uri, async () => {
-        const rows = (await listPods(runpod, extra.signal)).map(podRow);
+        const rows = (await listPods(runpod, ctx.mcpReq.signal)).map(podRow);
         const total = round4(rows.reduce((sum, r) => sum + r.cost_per_hour, 0));
         return { pods: rows, count: rows.length, total_cost_per_hour: total };
       }),
@@ -234,9 +244,9 @@ export function registerResources(
   server.registerResource(
     "pod",
     new ResourceTemplate("runpod://pods/{pod_id}", {
-      list: (extra) =>
+      list: (ctx) =>
         safely("list pods", { resources: [] }, async () => ({
-          resources: (await listPods(runpod, extra.signal)).map((pod) => ({
+          resources: (await listPods(runpod, ctx.mcpReq.signal)).map((pod) => ({
             uri: `runpod://pods/${pod.id}`,
             name: text(pod.name),
             title: text(`Pod ${pod.name}`),
@@ -259,13 +269,14 @@ export function registerResources(
       "Pod",
       "One pod in detail: status, allowed actions, cost in USD/hour, uptime, ports, ssh, image, volume, env (secrets masked). Subscribe to be told when its status changes",
     ),
-    (uri, variables, extra) =>
+    (uri, variables, ctx) =>
       read(uri, async () => {
         const id = idOf(variables, "pod_id", uri.href, "pod");
         try {
-          return podDetail(await getPod(runpod, id, extra.signal), showSecrets);
+          return podDetail(await getPod(runpod, id, ctx.mcpReq.signal), showSecrets);
         } catch (error) {
           throw notFoundError(
+            uri.href,
             `read ${uri.href}`,
             error,
             `RunPod has no pod ${id}; runpod://pods lists them`,
@@ -281,11 +292,11 @@ export function registerResources(
       "Serverless endpoints",
       "Every serverless endpoint: type, GPU pools or CPU, worker range and the estimated always-on cost in USD/hour",
     ),
-    (uri, extra) =>
+    (uri, ctx) =>
       read(uri, async () => {
-        const catalog = priceCatalog(runpod, extra.signal);
+        const catalog = priceCatalog(runpod, ctx.mcpReq.signal);
         const rows = [];
-        for (const ep of await listEndpoints(runpod, extra.signal)) {
+        for (const ep of await listEndpoints(runpod, ctx.mcpReq.signal)) {
           rows.push(endpointRow(ep, await alwaysOnCost(ep, catalog)));
         }
         const total = round4(rows.reduce((sum, r) => sum + (r.always_on_cost_per_hour ?? 0), 0));
@@ -296,9 +307,9 @@ export function registerResources(
   server.registerResource(
     "endpoint",
     new ResourceTemplate("runpod://endpoints/{endpoint_id}", {
-      list: (extra) =>
+      list: (ctx) =>
         safely("list endpoints", { resources: [] }, async () => ({
-          resources: (await listEndpoints(runpod, extra.signal)).map((ep) => ({
+          resources: (await listEndpoints(runpod, ctx.mcpReq.signal)).map((ep) => ({
             uri: `runpod://endpoints/${ep.id}`,
             name: text(ep.name),
             title: text(`Endpoint ${ep.name}`),
@@ -319,15 +330,16 @@ export function registerResources(
       "Serverless endpoint",
       "One serverless endpoint: request URLs, compute, scaling, timeouts (seconds), env (secrets masked) and the estimated always-on cost in USD/hour",
     ),
-    (uri, variables, extra) =>
+    (uri, variables, ctx) =>
       read(uri, async () => {
         const id = idOf(variables, "endpoint_id", uri.href, "endpoint");
         try {
-          const ep = await getEndpoint(runpod, id, extra.signal);
-          const cost = await alwaysOnCost(ep, priceCatalog(runpod, extra.signal));
+          const ep = await getEndpoint(runpod, id, ctx.mcpReq.signal);
+          const cost = await alwaysOnCost(ep, priceCatalog(runpod, ctx.mcpReq.signal));
           return endpointDetail(ep, cost, showSecrets);
         } catch (error) {
           throw notFoundError(
+            uri.href,
             `read ${uri.href}`,
             error,
             `RunPod has no endpoint ${id}; runpod://endpoints lists them`,
@@ -343,9 +355,9 @@ export function registerResources(
       "Templates",
       "The account's own templates: image, category, pod or serverless, container disk (GB) and ports",
     ),
-    (uri, extra) =>
+    (uri, ctx) =>
       read(uri, async () => {
-        const rows = (await listTemplates(runpod, extra.signal)).map(templateRow);
+        const rows = (await listTemplates(runpod, ctx.mcpReq.signal)).map(templateRow);
         return { templates: rows, count: rows.length };
       }),
   );
@@ -353,9 +365,9 @@ export function registerResources(
   server.registerResource(
     "template",
     new ResourceTemplate("runpod://templates/{template_id}", {
-      list: (extra) =>
+      list: (ctx) =>
         safely("list templates", { resources: [] }, async () => ({
-          resources: (await listTemplates(runpod, extra.signal)).map((t) => ({
+          resources: (await listTemplates(runpod, ctx.mcpReq.signal)).map((t) => ({
             uri: `runpod://templates/${t.id}`,
             name: text(t.name),
             title: text(`Template ${t.name}`),
@@ -376,13 +388,14 @@ export function registerResources(
       "Template",
       "One template (own or public): image, disk and volume (GB), ports, env (secrets masked), docker args, registry credential",
     ),
-    (uri, variables, extra) =>
+    (uri, variables, ctx) =>
       read(uri, async () => {
         const id = idOf(variables, "template_id", uri.href, "template");
         try {
-          return templateDetail(await getTemplate(runpod, id, extra.signal), showSecrets);
+          return templateDetail(await getTemplate(runpod, id, ctx.mcpReq.signal), showSecrets);
         } catch (error) {
           throw notFoundError(
+            uri.href,
             `read ${uri.href}`,
             error,
             `RunPod has no template ${id}; runpod://templates lists yours`,
@@ -398,9 +411,9 @@ export function registerResources(
       "Network volumes",
       "Every network volume: size (GB), data center, tier and estimated storage cost in USD/month",
     ),
-    (uri, extra) =>
+    (uri, ctx) =>
       read(uri, async () => {
-        const rows = (await listNetworkVolumes(runpod, extra.signal)).map(volumeRow);
+        const rows = (await listNetworkVolumes(runpod, ctx.mcpReq.signal)).map(volumeRow);
         const total = Math.round(rows.reduce((sum, r) => sum + r.monthly_cost_usd, 0) * 100) / 100;
         return { volumes: rows, count: rows.length, total_monthly_cost_usd: total };
       }),
@@ -413,8 +426,8 @@ export function registerResources(
       "Account",
       "Credit balance (USD), what the account burns now (USD/hour, pods still starting included) and the runway in hours, as get_balance shows them",
     ),
-    (uri, extra) =>
-      read(uri, async () => accountView(await readAccountSpend(runpod, extra.signal))),
+    (uri, ctx) =>
+      read(uri, async () => accountView(await readAccountSpend(runpod, ctx.mcpReq.signal))),
   );
 
   const watcher = new PodWatcher({
@@ -426,23 +439,34 @@ export function registerResources(
     },
   });
 
+  if (options.listenUpdates) {
+    server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  }
+  if (options.subscriptions === false) {
+    return {
+      pollOnce: () => watcher.pollOnce(),
+      activeSubscriptions: () => watcher.size,
+      close: () => watcher.close(),
+    };
+  }
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
+  server.server.setRequestHandler("resources/subscribe", async (request, ctx) => {
     const uri = request.params.uri;
     const match = POD_URI.exec(uri);
     const id = match?.[1] ?? "";
     if (!match || !RESOURCE_ID.test(id) || id.length > 64) {
-      throw new McpError(
+      throw new ProtocolError(
         INVALID_PARAMS,
         `Cannot subscribe to ${uri}: only runpod://pods/{pod_id} resources send updates (on status changes); read the others again to refresh them`,
       );
     }
     try {
-      await watcher.subscribe(uri, id, extra.signal);
+      await watcher.subscribe(uri, id, ctx.mcpReq.signal);
     } catch (error) {
       throw toMcpError(
         `subscribe to ${uri}`,
         notFoundError(
+          uri,
           `subscribe to ${uri}`,
           error,
           `RunPod has no pod ${id}; runpod://pods lists them`,
@@ -453,7 +477,7 @@ export function registerResources(
     logger.debug("resource subscribed", { uri, subscriptions: watcher.size });
     return {};
   });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
+  server.server.setRequestHandler("resources/unsubscribe", (request) => {
     watcher.unsubscribe(request.params.uri);
     logger.debug("resource unsubscribed", { uri: request.params.uri, subscriptions: watcher.size });
     return {};

@@ -8,15 +8,27 @@
  * @module
  */
 
-import type {
-  CallToolResult,
-  RequestHandlerExtra,
-  ServerNotification,
-  ServerRequest,
+import {
+  acceptedContent,
+  type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  inputRequired,
+  type InputRequiredResult,
+  inputResponse,
+  type ProtocolEra,
+  type ServerContext,
 } from "../deps.ts";
 import type { Logger } from "../log.ts";
-import { type AskUser, createCallGate, type GuardArgs } from "../policy/call_gate.ts";
+import {
+  type AskUser,
+  createCallGate,
+  type GuardArgs,
+  type InlineAnswer,
+} from "../policy/call_gate.ts";
 import { GuardStop, type PolicyOptions } from "../policy/guard.ts";
+import type { SpendLedger } from "../policy/burn.ts";
+import type { TokenClaim } from "../policy/confirm.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 import { maskOutcome } from "../secrets.ts";
 import { z } from "zod";
@@ -134,10 +146,53 @@ export interface CallDeps {
   /** See {@linkcode ToolContext.secretFromEnv}. */
   secretFromEnv: (name: string) => string | undefined;
   sandbox: boolean;
+  /** The protocol era of the connection or request. */
+  era: ProtocolEra;
+  /** Holds in-flight spend for the total cap; default this process's ledger. */
+  ledger?: SpendLedger;
+  /** Spends a confirmation token once across replicas; default this process's memory. */
+  claimToken?: TokenClaim;
 }
 
-/** What the SDK hands a tool handler besides the arguments. */
-export type CallExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** The form a confirmation shows: one checkbox. */
+export const CONFIRM_FORM = {
+  type: "object" as const,
+  properties: {
+    confirm: {
+      type: "boolean" as const,
+      title: "Allow",
+      description: "Tick to let the assistant go ahead",
+    },
+  },
+  required: ["confirm"],
+};
+
+const CONFIRM_ANSWER = z.object({ confirm: z.boolean() });
+
+/**
+ * The user's answer to a 2026-era confirmation, when the client can show a form: what came back
+ * with this (retried) call, or "missing" on the first round. Undefined when the client declared
+ * no form elicitation, so the confirmation falls back to the token.
+ */
+function inlineAnswerOf(ctx: ServerContext): InlineAnswer | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  const elicitation = capabilities?.elicitation as Record<string, unknown> | undefined;
+  // An empty elicitation capability means form mode (the spec's default).
+  if (!elicitation || (Object.keys(elicitation).length > 0 && !elicitation.form)) return undefined;
+  const state = ctx.mcpReq.requestState<string>();
+  const view = inputResponse(ctx.mcpReq.inputResponses, "confirm");
+  let answer: InlineAnswer["answer"] = "missing";
+  if (view.kind === "elicit") {
+    if (view.action === "accept") {
+      answer = acceptedContent(ctx.mcpReq.inputResponses, "confirm", CONFIRM_ANSWER)?.confirm ===
+          true
+        ? "yes"
+        : "no";
+    } else answer = view.action === "decline" ? "no" : "cancel";
+  }
+  return { answer, ...(typeof state === "string" ? { state } : {}) };
+}
 
 /** Takes the guard's arguments off a call, so the tool never sees them. */
 export function splitGuardArgs(
@@ -153,11 +208,11 @@ export function splitGuardArgs(
   };
 }
 
-function progressOf(extra: CallExtra): ToolContext["progress"] {
-  const token = extra._meta?.progressToken;
+function progressOf(ctx: ServerContext): ToolContext["progress"] {
+  const token = ctx.mcpReq._meta?.progressToken;
   return async (progress, total, message) => {
-    if (token === undefined || extra.signal.aborted) return;
-    await extra.sendNotification({
+    if (token === undefined || ctx.mcpReq.signal.aborted) return;
+    await ctx.mcpReq.notify({
       method: "notifications/progress",
       params: {
         progressToken: token,
@@ -173,14 +228,16 @@ function progressOf(extra: CallExtra): ToolContext["progress"] {
 export async function runToolCall(
   tool: AnyTool,
   args: Record<string, unknown>,
-  extra: CallExtra,
+  ctx: ServerContext,
   deps: CallDeps,
-): Promise<CallToolResult> {
+): Promise<CallToolResult | InputRequiredResult> {
   const clock = deps.clock ?? REAL_CLOCK;
   const { own, guard } = mutates(tool)
     ? splitGuardArgs(args)
     : { own: args, guard: { dryRun: false } };
   const askUser = deps.askUser();
+  const inline = deps.era === "modern" ? inlineAnswerOf(ctx) : undefined;
+  const signal = ctx.mcpReq.signal;
   const gate = createCallGate({
     tool: tool.name,
     args: own,
@@ -188,16 +245,19 @@ export async function runToolCall(
     policy: deps.policy,
     runpod: deps.runpod,
     now: () => clock.now(),
-    signal: extra.signal,
+    signal,
     ...(askUser ? { askUser } : {}),
+    ...(inline ? { inline } : {}),
+    ...(deps.ledger ? { ledger: deps.ledger } : {}),
+    ...(deps.claimToken ? { claim: deps.claimToken } : {}),
   });
-  const ctx: ToolContext = {
+  const toolCtx: ToolContext = {
     runpod: deps.runpod.withWriteGate(gate),
     logger: deps.logger,
-    signal: extra.signal,
+    signal,
     showSecrets: deps.showSecrets,
     clock,
-    progress: progressOf(extra),
+    progress: progressOf(ctx),
     policy: deps.policy,
     secretFromEnv: deps.secretFromEnv,
     sandbox: deps.sandbox,
@@ -205,7 +265,7 @@ export async function runToolCall(
   const started = performance.now();
   try {
     // Every tool's result passes the one masking module here, summary and data alike.
-    const outcome = maskOutcome(await tool.run(own, ctx), deps.showSecrets);
+    const outcome = maskOutcome(await tool.run(own, toolCtx), deps.showSecrets);
     deps.logger.debug("tool call finished", {
       tool: tool.name,
       ms: Math.round(performance.now() - started),
@@ -222,6 +282,18 @@ export async function runToolCall(
   } catch (error) {
     if (error instanceof GuardStop) {
       deps.logger.info("tool call stopped by the guard", { tool: tool.name, kind: error.kind });
+      if (error.kind === "ask" && error.outcome?.token) {
+        // The client asks the user and retries this call with the answer and this state.
+        return inputRequired({
+          inputRequests: {
+            confirm: inputRequired.elicit({
+              message: error.message,
+              requestedSchema: CONFIRM_FORM,
+            }),
+          },
+          requestState: error.outcome.token,
+        });
+      }
       if (error.outcome) {
         return {
           content: [{ type: "text" as const, text: error.message }],

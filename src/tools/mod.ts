@@ -4,12 +4,22 @@
  * @module
  */
 
-import { ListToolsRequestSchema, type McpServer } from "../deps.ts";
+import type { CallToolResult, McpServer, ProtocolEra, ServerContext } from "../deps.ts";
+import { TASK_TOOLS, type TaskHost } from "../tasks/types.ts";
 import type { Logger } from "../log.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 import type { AskUser } from "../policy/call_gate.ts";
 import { DEFAULT_POLICY, type PolicyOptions } from "../policy/guard.ts";
-import { type CallDeps, inputSchemaOf, outputSchemaOf, runToolCall } from "./_call.ts";
+import type { SpendLedger } from "../policy/burn.ts";
+import type { TokenClaim } from "../policy/confirm.ts";
+import {
+  type CallDeps,
+  CONFIRM_FORM,
+  inputSchemaOf,
+  outputSchemaOf,
+  runToolCall,
+} from "./_call.ts";
+import { type LogForwarder, withCallLog } from "../call_log.ts";
 import { cachedToolList, type ListedTool } from "./_list.ts";
 import { type AnyTool, type Clock, type Toolset, TOOLSETS } from "./_define.ts";
 import {
@@ -178,6 +188,16 @@ export interface RegisterToolsOptions {
   secretFromEnv?: (name: string) => string | undefined;
   /** Sandbox mode: descriptions gain each tool's `sandboxNote`. */
   sandbox?: boolean;
+  /** The protocol era the server speaks; default the 2025 one. */
+  era?: ProtocolEra;
+  /** Where a call's log events go: the client that made it. Default: nowhere. */
+  logTo?: (ctx: ServerContext) => LogForwarder;
+  /** See {@linkcode CallDeps.ledger}. */
+  ledger?: SpendLedger;
+  /** See {@linkcode CallDeps.claimToken}. */
+  claimToken?: TokenClaim;
+  /** Runs the long waits as tasks for clients that ask (2026 era); default never. */
+  tasks?: TaskHost;
 }
 
 /** Which tools to offer: `--read-only`, `--toolsets`, `--tools`, `--exclude-tools`. */
@@ -227,27 +247,49 @@ export function selectTools(
   );
 }
 
-function askUserVia(server: McpServer): AskUser | undefined {
+/** Asks through a 2025-era elicitation form, when the connected client declared it can show one. */
+function askUserVia(server: McpServer, ctx: ServerContext): AskUser | undefined {
   if (!server.server.getClientCapabilities()?.elicitation?.form) return undefined;
   return async (message, signal) => {
-    const result = await server.server.elicitInput({
+    const result = await ctx.mcpReq.elicitInput({
       mode: "form",
       message,
-      requestedSchema: {
-        type: "object",
-        properties: {
-          confirm: {
-            type: "boolean",
-            title: "Allow",
-            description: "Tick to let the assistant go ahead",
-          },
-        },
-        required: ["confirm"],
-      },
+      requestedSchema: CONFIRM_FORM,
     }, { signal });
     if (result.action === "accept") return result.content?.confirm === true ? "yes" : "no";
     return result.action === "decline" ? "no" : "cancel";
   };
+}
+
+interface Listing {
+  listed: ListedTool[];
+  list: ReturnType<typeof cachedToolList>;
+}
+
+/**
+ * Schemas and the rendered `tools/list`, made once per tool selection: an HTTP server builds a
+ * server for every request, and this work would otherwise be repeated each time.
+ */
+const listings = new WeakMap<readonly AnyTool[], Map<boolean, Listing>>();
+
+function listingOf(tools: readonly AnyTool[], sandbox: boolean): Listing {
+  let bySandbox = listings.get(tools);
+  if (!bySandbox) listings.set(tools, bySandbox = new Map());
+  const known = bySandbox.get(sandbox);
+  if (known) return known;
+  const listed = tools.map((tool): ListedTool => ({
+    name: tool.name,
+    title: tool.title,
+    description: sandbox && tool.sandboxNote
+      ? `${tool.description} ${tool.sandboxNote}`
+      : tool.description,
+    input: inputSchemaOf(tool),
+    output: outputSchemaOf(tool),
+    annotations: { ...tool.annotations },
+  }));
+  const listing = { listed, list: cachedToolList(listed) };
+  bySandbox.set(sandbox, listing);
+  return listing;
 }
 
 /**
@@ -259,30 +301,25 @@ export function registerTools(
   deps: ToolDeps,
   options: RegisterToolsOptions = {},
 ): void {
-  const callDeps: CallDeps = {
+  const era = options.era ?? "legacy";
+  const callDeps: Omit<CallDeps, "askUser"> = {
     runpod: deps.runpod,
     logger: deps.logger,
     ...(deps.clock ? { clock: deps.clock } : {}),
     policy: options.policy ?? DEFAULT_POLICY,
     showSecrets: options.showSecrets ?? false,
     secrets: options.secrets ?? [],
-    askUser: () => askUserVia(server),
     secretFromEnv: options.secretFromEnv ?? (() => undefined),
     sandbox: options.sandbox ?? false,
+    era,
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.claimToken ? { claimToken: options.claimToken } : {}),
   };
-  const listed: ListedTool[] = [];
-  for (const tool of options.tools ?? ALL_TOOLS) {
-    const entry: ListedTool = {
-      name: tool.name,
-      title: tool.title,
-      description: options.sandbox && tool.sandboxNote
-        ? `${tool.description} ${tool.sandboxNote}`
-        : tool.description,
-      input: inputSchemaOf(tool),
-      output: outputSchemaOf(tool),
-      annotations: { ...tool.annotations },
-    };
-    listed.push(entry);
+  const tools = options.tools ?? ALL_TOOLS;
+  const { listed, list } = listingOf(tools, options.sandbox ?? false);
+  const logTo = options.logTo;
+  tools.forEach((tool, index) => {
+    const entry = listed[index]!;
     server.registerTool(
       tool.name,
       {
@@ -292,12 +329,25 @@ export function registerTools(
         outputSchema: entry.output,
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (args, extra) => runToolCall(tool, args as Record<string, unknown>, extra, callDeps),
+      (args: Record<string, unknown>, ctx: ServerContext) => {
+        const runIn = (callCtx: ServerContext) => {
+          const run = () =>
+            runToolCall(tool, args, callCtx, {
+              ...callDeps,
+              askUser: () =>
+                era === "legacy" && callCtx === ctx ? askUserVia(server, ctx) : undefined,
+            });
+          return logTo ? withCallLog(logTo(callCtx), run) : run();
+        };
+        const task = TASK_TOOLS.has(tool.name)
+          ? options.tasks?.start(tool.name, ctx, runIn)
+          : undefined;
+        // The SDK types a tool's answer as a result; a created task is the extension's answer.
+        return (task as Promise<CallToolResult> | undefined) ?? runIn(ctx);
+      },
     );
-  }
+  });
   // The SDK validates calls against the schemas above; the list it would send is replaced by
   // one rendered once and kept (see _list.ts for what it leaves out).
-  if (listed.length > 0) {
-    server.server.setRequestHandler(ListToolsRequestSchema, cachedToolList(listed));
-  }
+  if (listed.length > 0) server.server.setRequestHandler("tools/list", list);
 }

@@ -1,10 +1,17 @@
 /**
- * Serves an MCP server over stdio until the client closes stdin.
+ * Serves MCP over stdio until the client closes stdin. The SDK's stdio entry decides the
+ * connection's protocol era from its opening message and builds the one server for it.
  *
  * @module
  */
 
-import { type McpServer, StdioServerTransport } from "../deps.ts";
+import {
+  type JSONRPCMessage,
+  type McpServerFactory,
+  serveStdio as sdkServeStdio,
+  StdioServerTransport,
+  type Transport,
+} from "../deps.ts";
 import process from "node:process";
 import type { Logger } from "../log.ts";
 
@@ -19,6 +26,11 @@ export interface StdioOptions {
   isTerminal?: () => boolean;
   /** Writes a line to stderr; default `console.error`. Never stdout: it carries the protocol. */
   writeError?: (line: string) => void;
+  /**
+   * Called when the client opens a `subscriptions/listen` stream (2026 era); the returned release
+   * is called when the stream is cancelled or the connection closes.
+   */
+  onListen?: () => () => void;
 }
 
 /**
@@ -37,20 +49,82 @@ export function announceIfTerminal(options: StdioOptions = {}): boolean {
   return true;
 }
 
-/** Connects `server` to stdin/stdout and resolves when the connection closes. */
+/** Serves servers from `factory` on stdin/stdout and resolves when stdin ends. */
 export async function serveStdio(
-  server: McpServer,
+  factory: McpServerFactory,
   logger: Logger,
   options: StdioOptions = {},
 ): Promise<void> {
+  const ended = new Promise<void>((resolve) => process.stdin.once("end", () => resolve()));
   const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
+  const handle = sdkServeStdio(factory, {
+    transport: options.onListen ? watchListens(transport, options.onListen) : transport,
+    onerror: (error) => logger.error("stdio transport error", { error }),
   });
-  transport.onerror = (error) => logger.error("stdio transport error", { error });
-  await server.connect(transport);
   announceIfTerminal(options);
-  // The SDK's stdio transport does not notice end-of-input by itself.
-  process.stdin.once("end", () => void server.close());
-  await closed;
+  await ended;
+  await handle.close();
+}
+
+/**
+ * Wraps the stdio transport to see the client's `subscriptions/listen` streams open and close
+ * (the SDK's stdio entry serves them itself and does not tell the server). Messages pass through
+ * unchanged.
+ */
+export function watchListens(inner: Transport, onListen: () => () => void): Transport {
+  const open = new Map<string | number, () => void>();
+  const releaseAll = () => {
+    for (const release of open.values()) release();
+    open.clear();
+  };
+  const peek = (message: JSONRPCMessage) => {
+    const { method, id, params } = message as {
+      method?: string;
+      id?: string | number;
+      params?: { requestId?: string | number };
+    };
+    if (method === "subscriptions/listen" && id !== undefined && !open.has(id)) {
+      open.set(id, onListen());
+    } else if (method === "notifications/cancelled" && params?.requestId !== undefined) {
+      open.get(params.requestId)?.();
+      open.delete(params.requestId);
+    }
+  };
+  const wrapper: Transport = {
+    start: () => inner.start(),
+    send: (message, sendOptions) => inner.send(message, sendOptions),
+    close: async () => {
+      releaseAll();
+      await inner.close();
+    },
+  };
+  Object.defineProperties(wrapper, {
+    onmessage: {
+      get: () => inner.onmessage,
+      set: (handler: Transport["onmessage"]) => {
+        inner.onmessage = handler
+          ? (message, extra) => {
+            peek(message);
+            handler(message, extra);
+          }
+          : undefined;
+      },
+    },
+    onclose: {
+      get: () => inner.onclose,
+      set: (handler: Transport["onclose"]) => {
+        inner.onclose = () => {
+          releaseAll();
+          handler?.();
+        };
+      },
+    },
+    onerror: {
+      get: () => inner.onerror,
+      set: (handler: Transport["onerror"]) => (inner.onerror = handler),
+    },
+    sessionId: { get: () => inner.sessionId },
+    setProtocolVersion: { get: () => inner.setProtocolVersion?.bind(inner) },
+  });
+  return wrapper;
 }
