@@ -5,19 +5,13 @@
  */
 
 import denoJson from "../deno.json" with { type: "json" };
-import { type Config, type HttpConfig, loadConfig } from "./config.ts";
-import type { McpRequestContext } from "./deps.ts";
-import { SpendLedger } from "./policy/burn.ts";
-import { setTokenSecret } from "./policy/confirm.ts";
-import { openState } from "./state/mod.ts";
-import { drainOnSignals } from "./transports/http.ts";
-import { serveMcpHttp } from "./transports/mcp_http.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
 import { RunpodSimulator } from "./sandbox/mod.ts";
 import { createApp, type ServerOptions } from "./server.ts";
 import { selectTools, TOOLSETS } from "./tools/mod.ts";
-import { serveStdio } from "./transports/stdio.ts";
+import { httpTransport, stdioTransport } from "./transports/mod.ts";
 import {
   ENV_NAMES,
   parseFlags,
@@ -196,11 +190,25 @@ export async function main(args: readonly string[]): Promise<never> {
   console.info = console.error;
   console.debug = console.error;
   try {
-    if (config.http) {
-      await runHttp(config, config.http, logger);
-    } else {
-      await runStdio(config, logger);
-    }
+    const runpod = clientForConfig(config, logger);
+    const transport = config.http
+      ? await httpTransport(config.http, {
+        logger,
+        version: VERSION,
+        sandbox: config.sandbox,
+        ...(config.stateUrl ? { stateUrl: config.stateUrl } : {}),
+        ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
+        // The simulator is one shared account; a live key gets its own client per request.
+        clientForKey: (key) => config.sandbox ? runpod : clientForConfig(config, logger, key),
+      })
+      : stdioTransport(logger);
+    const app = createApp(
+      { runpod, logger, ...transport.deps },
+      { ...appOptions(config), ...transport.options },
+    );
+    announce(config, logger, transport.name);
+    await transport.serve(app);
+    await app.close();
     Deno.exit(0);
   } catch (error) {
     logger.error("runpod-mcp failed", { error });
@@ -234,76 +242,4 @@ function announce(config: Config, logger: RootLogger, transport: string) {
     mode: config.sandbox ? "sandbox (simulated RunPod, no real money)" : "live",
     api: config.sandbox ? "in-process simulator" : config.restBaseUrl,
   });
-}
-
-async function runStdio(config: Config, logger: RootLogger): Promise<void> {
-  const app = createApp({ runpod: clientForConfig(config, logger), logger }, appOptions(config));
-  announce(config, logger, "stdio");
-  await serveStdio(app.factory, logger, app.listenOpened ? { onListen: app.listenOpened } : {});
-  await app.close();
-  logger.info("runpod-mcp stopped: stdin closed");
-}
-
-/** How long in-flight calls get to finish after SIGTERM or SIGINT, ms. */
-const DRAIN_GRACE_MS = 30_000;
-
-async function runHttp(config: Config, http: HttpConfig, logger: RootLogger): Promise<void> {
-  const state = await openState(config.stateUrl);
-  if (config.tokenSecret) setTokenSecret(config.tokenSecret);
-  else {
-    logger.warn(
-      "confirmation tokens are signed with a key random to this process: a token minted by another replica, or before a restart, is refused; set RUNPOD_MCP_TOKEN_SECRET on every replica to share one",
-    );
-  }
-  if (state.kind === "memory") {
-    logger.warn(
-      "shared state is per process (no --state-url): with several replicas, a confirmation token could be spent once per replica, spend holds and rate limits are not shared; run one replica or set --state-url redis://…",
-    );
-  }
-  const runpod = clientForConfig(config, logger);
-  const ledgers = new Map<string, SpendLedger>();
-  const options: ServerOptions = {
-    ...appOptions(config),
-    ledgerFor: (scope) => {
-      let ledger = ledgers.get(scope);
-      if (!ledger) ledgers.set(scope, ledger = new SpendLedger({ state, scope }));
-      return ledger;
-    },
-    claimToken: (key, ttlMs) => state.claimOnce(key, ttlMs),
-  };
-  const byok = http.auth === "runpod-key";
-  const app = createApp({
-    runpod,
-    logger,
-    ...(byok
-      ? {
-        callerAccount: (ctx: McpRequestContext) => {
-          const key = ctx.authInfo?.token;
-          if (!key) return undefined;
-          return {
-            // The simulator is one shared account; a live key gets its own client per request.
-            runpod: config.sandbox ? runpod : clientForConfig(config, logger, key),
-            key,
-            scope: ctx.authInfo?.clientId ?? "anonymous",
-          };
-        },
-      }
-      : {}),
-  }, options);
-  announce(config, logger, "streamable-http");
-  const { server, close } = serveMcpHttp({
-    factory: app.factory,
-    bus: app.bus,
-    http,
-    state,
-    logger,
-    version: VERSION,
-    sandbox: config.sandbox,
-  });
-  drainOnSignals(server, logger, DRAIN_GRACE_MS);
-  await server.finished;
-  await close();
-  await app.close();
-  await state.close();
-  logger.info("runpod-mcp stopped: drained");
 }
