@@ -18,6 +18,7 @@ import type {
 import type { SpendLedger } from "./policy/burn.ts";
 import type { TokenClaim } from "./policy/confirm.ts";
 import type { TaskHost } from "./tasks/types.ts";
+import { createTaskHost } from "./tasks/host.ts";
 import type { LogLevel, RootLogger } from "./log.ts";
 import type { PolicyOptions } from "./policy/guard.ts";
 import type { RunpodClient } from "./runpod/mod.ts";
@@ -157,6 +158,9 @@ export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
   });
   const servers = new Set<McpServer>();
   const clock = deps.clock;
+  const tasks = options.tasks ??
+    createTaskHost({ logger: deps.logger, ...(clock ? { now: () => clock.now() } : {}) });
+  const served: ServerOptions = { ...options, tasks };
   const completers = createCompleters({
     runpod: deps.runpod,
     logger: deps.logger,
@@ -209,8 +213,8 @@ export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
       : { get: () => connectionLevel, set: (value) => (connectionLevel = value) };
     const unit = { era: ctx.era, perRequest, level, podUpdates: podFeed !== undefined };
     const server = deps.callerAccount
-      ? buildCallerServer(deps, options, ctx, unit)
-      : buildServer(deps, options, {
+      ? buildCallerServer(deps, served, ctx, unit)
+      : buildServer(deps, served, {
         ...unit,
         completers,
         ledger: options.ledgerFor?.("account"),
@@ -233,6 +237,7 @@ export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
     close: async () => {
       removeSink();
       podFeed?.close();
+      tasks.close();
       for (const server of [...servers]) await server.close();
     },
   };
@@ -321,7 +326,10 @@ function buildServer(deps: ServerDeps, options: ServerOptions, unit: ServingUnit
     ...(ledger ? { ledger } : {}),
     ...(options.claimToken ? { claimToken: options.claimToken } : {}),
     ...(options.secretFromEnv ? { secretFromEnv: options.secretFromEnv } : {}),
+    ...(options.tasks ? { tasks: options.tasks } : {}),
   });
+  // The tasks extension belongs to the 2026 era.
+  if (era === "modern") options.tasks?.register(server, era);
 
   registerPrompts(server, {
     runpod: deps.runpod,
