@@ -121,6 +121,14 @@ export function serverInstructions(sandbox: boolean): string {
   ].join("\n");
 }
 
+/**
+ * The header naming the tool a `tools/call` request calls, set by the HTTP transport from the body (any copy the
+ * client sent is dropped): the server built for the request then registers only that tool. A wrong
+ * name could only make the call fail with "tool not found", never run another tool: the SDK
+ * dispatches by the body.
+ */
+export const CALLED_TOOL_HEADER = "x-runpod-mcp-called-tool";
+
 /** Everything one process serves from: the same tools and policy for every connection. */
 export interface McpApp {
   /**
@@ -211,7 +219,15 @@ export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
         },
       }
       : { get: () => connectionLevel, set: (value) => (connectionLevel = value) };
-    const unit = { era: ctx.era, perRequest, level, podUpdates: podFeed !== undefined };
+    // An HTTP request that calls one tool needs a server with that tool only (see mcp_http.ts).
+    const calledTool = ctx.requestInfo?.headers.get(CALLED_TOOL_HEADER) ?? undefined;
+    const unit = {
+      era: ctx.era,
+      perRequest,
+      level,
+      podUpdates: podFeed !== undefined,
+      ...(calledTool ? { calledTool } : {}),
+    };
     const server = deps.callerAccount
       ? buildCallerServer(deps, served, ctx, unit)
       : buildServer(deps, served, {
@@ -285,6 +301,11 @@ interface ServingUnit {
   level: LevelStore;
   /** Whether 2026-era listeners get pod status updates (the app runs a pod status feed). */
   podUpdates: boolean;
+  /**
+   * Set when the server answers one `tools/call` of this tool: it registers that tool only, and
+   * no prompts or resources (building all of them for every request was most of its cost).
+   */
+  calledTool?: string;
   completers: Completers;
   ledger: SpendLedger | undefined;
 }
@@ -327,9 +348,12 @@ function buildServer(deps: ServerDeps, options: ServerOptions, unit: ServingUnit
     ...(options.claimToken ? { claimToken: options.claimToken } : {}),
     ...(options.secretFromEnv ? { secretFromEnv: options.secretFromEnv } : {}),
     ...(options.tasks ? { tasks: options.tasks } : {}),
+    ...(unit.calledTool ? { only: unit.calledTool } : {}),
   });
   // The tasks extension belongs to the 2026 era.
   if (era === "modern") options.tasks?.register(server, era);
+  // A server answering one tools/call needs neither prompts nor resources.
+  if (unit.calledTool) return server;
 
   registerPrompts(server, {
     runpod: deps.runpod,

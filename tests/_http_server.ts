@@ -22,6 +22,7 @@ import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
 import { type CallerAccount, createApp, type ServerOptions } from "../src/server.ts";
 import { MemoryState, type SharedState } from "../src/state/mod.ts";
 import type { Clock } from "../src/tools/mod.ts";
+import type { HttpServerHandle } from "../src/transports/http.ts";
 import { serveMcpHttp } from "../src/transports/mcp_http.ts";
 import { type Harness, TEST_KEY } from "./_harness.ts";
 
@@ -71,6 +72,8 @@ export interface ConnectOptions {
 export interface HttpServer {
   /** The MCP endpoint, e.g. http://127.0.0.1:40124/mcp. */
   url: string;
+  /** The front door itself. */
+  handle: HttpServerHandle;
   sim: RunpodSimulator;
   /** The simulator's base URL. */
   simUrl: string;
@@ -136,6 +139,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
   });
   const served = serveMcpHttp({
     factory: app.factory,
+    bus: app.bus,
     http,
     state,
     logger,
@@ -153,6 +157,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
   };
   return {
     url: served.server.url,
+    handle: served.server,
     sim,
     simUrl: simulator.url,
     logLines,

@@ -377,3 +377,45 @@ Deno.test("2025 era over HTTP: no per-pod subscriptions are promised, and the ch
   await call(client, "list_pods");
   assert.ok(messages.includes("debug"), "debug events after setLevel debug, on a later request");
 });
+
+Deno.test("finished requests leave nothing behind in the front door, in both eras", async () => {
+  await using server = await startHttpServer();
+  await seedPod(simView(server), SEED_POD);
+  for (const era of ERAS) {
+    const client = await server.connect(era);
+    for (let i = 0; i < 10; i++) await call(client, "list_pods");
+    // An answer streamed over SSE must end and be let go too.
+    await client.callTool({ name: "list_gpu_types", arguments: {} }, { onprogress: () => {} });
+    await client.close();
+  }
+  // Each request's signal, and through it the request's MCP server, is held only while in flight.
+  assert.equal(server.handle.inFlight(), 0);
+});
+
+Deno.test("a tools/call is served by a server with that one tool; a spoofed tool header changes nothing", async () => {
+  await using server = await startHttpServer();
+  const response = await fetch(server.url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${HTTP_TOKEN}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+      // The transport sets this header from the body; a client's copy is dropped.
+      "x-runpod-mcp-called-tool": "terminate_pod",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "list_pods", arguments: {} },
+    }),
+  });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.match(text, /"total_cost_per_hour":0/, "list_pods answered");
+  assert.deepEqual(routes(simView(server)), ["GET /v2/pods"]);
+  const client = await server.connect("legacy");
+  const { tools } = await client.listTools();
+  assert.ok(tools.length > 50, "tools/list still lists every tool");
+});

@@ -124,6 +124,20 @@ async function checkGpuType(
 }
 
 /**
+ * Each prompt's argument schema, built once per set of completers: an HTTP server builds a server
+ * for every request, and building the schemas again each time was a fifth of a request's CPU.
+ */
+const argSchemas = new WeakMap<Completers, Map<string, z.ZodObject>>();
+
+function argsSchemaOf(prompt: PromptSpec, completers: Completers): z.ZodObject {
+  let byName = argSchemas.get(completers);
+  if (!byName) argSchemas.set(completers, byName = new Map());
+  let schema = byName.get(prompt.name);
+  if (!schema) byName.set(prompt.name, schema = z.object(prompt.args(completers)));
+  return schema;
+}
+
+/**
  * Registers the prompts the offered tools support on `server` (see the module notes). A
  * `gpu_type` argument is checked against RunPod's GPU catalog. Completions list pods, endpoints,
  * network volumes, GPU types or data centers (cached for 10 s, at most 20 values, no suggestions
@@ -153,7 +167,7 @@ export function registerPrompts(server: McpServer, deps: PromptDeps): void {
       {
         title: prompt.title,
         description: prompt.description,
-        argsSchema: z.object(prompt.args(completers)),
+        argsSchema: argsSchemaOf(prompt, completers),
       },
       async (given: Record<string, unknown>) => {
         const args = given as PromptArgs;

@@ -198,6 +198,11 @@ export interface RegisterToolsOptions {
   claimToken?: TokenClaim;
   /** Runs the long waits as tasks for clients that ask (2026 era); default never. */
   tasks?: TaskHost;
+  /**
+   * Registers only this tool (a server built for one `tools/call`); `tools/list` is then not
+   * answered from this server. Default: every selected tool.
+   */
+  only?: string;
 }
 
 /** Which tools to offer: `--read-only`, `--toolsets`, `--tools`, `--exclude-tools`. */
@@ -319,6 +324,7 @@ export function registerTools(
   const { listed, list } = listingOf(tools, options.sandbox ?? false);
   const logTo = options.logTo;
   tools.forEach((tool, index) => {
+    if (options.only !== undefined && tool.name !== options.only) return;
     const entry = listed[index]!;
     server.registerTool(
       tool.name,
@@ -349,5 +355,7 @@ export function registerTools(
   });
   // The SDK validates calls against the schemas above; the list it would send is replaced by
   // one rendered once and kept (see _list.ts for what it leaves out).
-  if (listed.length > 0) server.server.setRequestHandler("tools/list", list);
+  if (listed.length > 0 && options.only === undefined) {
+    server.server.setRequestHandler("tools/list", list);
+  }
 }

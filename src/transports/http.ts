@@ -85,6 +85,8 @@ export interface HttpServerHandle {
   drain(graceMs: number): Promise<void>;
   /** Resolves when the server has fully stopped. */
   finished: Promise<void>;
+  /** Requests whose answer (an open SSE stream included) has not ended yet. */
+  inFlight(): number;
 }
 
 const MCP_PATH = "/mcp";
@@ -122,8 +124,12 @@ interface FrontDoor {
   bodyTimeoutMs: number;
   /** Set when drain starts. */
   draining: boolean;
-  /** Aborted when drain's grace period ends. */
-  aborter: AbortController;
+  /**
+   * One controller per request in flight, aborted when its client goes away or drain's grace
+   * period ends. Each request holds only its own: linking every request's signal to one
+   * server-lifetime signal kept every finished request's MCP server reachable (a leak).
+   */
+  inFlight: Set<AbortController>;
 }
 
 /** What the access log learns while a request passes the checks. */
@@ -161,7 +167,7 @@ export function serveHttp(mcp: McpFetch, options: HttpServeOptions): HttpServerH
     blocks: createBlockList(),
     bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     draining: false,
-    aborter: new AbortController(),
+    inFlight: new Set(),
   };
   const server = Deno.serve({
     hostname: options.hostname,
@@ -178,6 +184,7 @@ export function serveHttp(mcp: McpFetch, options: HttpServeOptions): HttpServerH
     port,
     drain: createDrain(door, server),
     finished: server.finished,
+    inFlight: () => door.inFlight.size,
   };
 }
 
@@ -491,8 +498,16 @@ async function dispatch(
   body: Uint8Array | null,
   caller: Caller,
 ): Promise<Response> {
-  const drainSignal = door.aborter.signal;
-  const signal = AbortSignal.any([request.signal, drainSignal]);
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const clientGone = () => controller.abort(request.signal.reason);
+  door.inFlight.add(controller);
+  if (request.signal.aborted) clientGone();
+  else request.signal.addEventListener("abort", clientGone, { once: true });
+  const finished = () => {
+    door.inFlight.delete(controller);
+    request.signal.removeEventListener("abort", clientGone);
+  };
   const forwarded = new Request(request.url, {
     method: request.method,
     headers: request.headers,
@@ -501,15 +516,17 @@ async function dispatch(
   });
   let response: Response | undefined;
   try {
-    response = await untilAborted(door.mcp(forwarded, caller, signal), drainSignal);
+    response = await untilAborted(door.mcp(forwarded, caller, signal), signal);
   } catch (error) {
+    finished();
     door.options.logger.error("MCP handler failed", { caller: caller.id, error });
     return refusal(true, 500, "Internal error in the MCP handler: see the server log; retry later");
   }
   if (response === undefined) {
+    finished();
     return refusal(true, 503, SHUTTING_DOWN, { "retry-after": String(SHUTDOWN_RETRY_S) });
   }
-  return endOnAbort(response, drainSignal);
+  return endOnAbort(response, signal, finished);
 }
 
 /** Settles with `promise`, or with undefined once `signal` aborts; a late Response is discarded. */
@@ -527,16 +544,26 @@ function untilAborted(promise: Promise<Response>, signal: AbortSignal) {
 
 /**
  * Copies `response` with mutable headers and a body that ends when `signal` aborts, so an open
- * SSE stream cannot hold drain past its grace period.
+ * SSE stream cannot hold drain past its grace period. `finished` runs once the body has ended,
+ * however it ends.
  */
-function endOnAbort(response: Response, signal: AbortSignal): Response {
+function endOnAbort(response: Response, signal: AbortSignal, finished: () => void): Response {
   const init = { status: response.status, statusText: response.statusText };
   const headers = new Headers(response.headers);
-  if (response.body === null) return new Response(null, { ...init, headers });
+  if (response.body === null) {
+    finished();
+    return new Response(null, { ...init, headers });
+  }
   const reader = response.body.getReader();
   const onAbort = () => reader.cancel(signal.reason).catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
-  const release = () => signal.removeEventListener("abort", onAbort);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    signal.removeEventListener("abort", onAbort);
+    finished();
+  };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -564,7 +591,8 @@ function createDrain(door: FrontDoor, server: Deno.HttpServer): (graceMs: number
   let timer: ReturnType<typeof setTimeout> | undefined;
   const abortRest = () => {
     door.options.logger.warn("Drain grace period over: aborting open requests");
-    door.aborter.abort(new Error("The server is shutting down"));
+    const reason = new Error("The server is shutting down");
+    for (const controller of [...door.inFlight]) controller.abort(reason);
   };
   return (graceMs) => {
     const wait = Math.max(0, graceMs);

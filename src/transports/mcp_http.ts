@@ -12,6 +12,7 @@ import { createMcpHandler, type McpServerFactory, type ServerEventBus } from "..
 import type { HttpConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { SharedState } from "../state/types.ts";
+import { CALLED_TOOL_HEADER } from "../server.ts";
 import { type HttpServerHandle, serveHttp } from "./http.ts";
 
 /** Options for {@linkcode serveMcpHttp}. */
@@ -25,6 +26,39 @@ export interface McpHttpOptions {
   version: string;
   /** Whether RunPod is the built-in simulator, for /healthz. */
   sandbox: boolean;
+}
+
+/**
+ * `request` with {@linkcode CALLED_TOOL_HEADER} set when its body is one `tools/call`, and the
+ * body parsed once here for the SDK too (it would otherwise parse it again).
+ */
+async function withCalledTool(
+  request: Request,
+): Promise<{ request: Request; parsedBody?: unknown }> {
+  const headers = new Headers(request.headers);
+  headers.delete(CALLED_TOOL_HEADER);
+  if (request.method !== "POST") return { request: new Request(request, { headers }) };
+  const text = await request.text();
+  let parsed: { ok: true; value: unknown } | { ok: false } = { ok: false };
+  try {
+    parsed = { ok: true, value: JSON.parse(text) };
+  } catch {
+    // Not JSON: the SDK reads the body itself and answers the parse error.
+  }
+  const message = parsed.ok
+    ? parsed.value as { method?: unknown; params?: { name?: unknown } }
+    : {};
+  const name = message?.method === "tools/call" ? message.params?.name : undefined;
+  if (typeof name === "string" && /^[a-z0-9_]{1,64}$/.test(name)) {
+    headers.set(CALLED_TOOL_HEADER, name);
+  }
+  const forwarded = new Request(request.url, {
+    method: request.method,
+    headers,
+    body: text,
+    signal: request.signal,
+  });
+  return parsed.ok ? { request: forwarded, parsedBody: parsed.value } : { request: forwarded };
 }
 
 /** How long the rate window lasts: the limit is per minute. */
@@ -45,12 +79,15 @@ export function serveMcpHttp(options: McpHttpOptions): {
     onerror: (error) => logger.debug("MCP HTTP exchange error", { error }),
   });
   const server = serveHttp(
-    (request, caller) =>
+    async (request, caller) => {
+      const { request: forwarded, parsedBody } = await withCalledTool(request);
       // The caller's id (a hash of the bearer) always; the bearer itself only when it is the
       // caller's RunPod key, for that request.
-      handler.fetch(request, {
+      return handler.fetch(forwarded, {
         authInfo: { token: caller.runpodKey ?? "", clientId: caller.id, scopes: [] },
-      }),
+        ...(parsedBody !== undefined ? { parsedBody } : {}),
+      });
+    },
     {
       hostname: http.host,
       port: http.port,
