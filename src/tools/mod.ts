@@ -332,7 +332,12 @@ export function registerTools(
         title: entry.title,
         description: entry.description,
         inputSchema: entry.input,
-        outputSchema: entry.output,
+        // A server built for one HTTP tools/call skips the SDK's check of the result against the
+        // output schema: the SDK converts the schema again for every server it checks with, a
+        // sixth of such a request's CPU. Every other server keeps the check, and the whole test
+        // suite runs through those; tools/list shows the schema either way (rendered from
+        // `listed`).
+        ...(options.only === undefined ? { outputSchema: entry.output } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
       (args: Record<string, unknown>, ctx: ServerContext) => {
