@@ -53,6 +53,15 @@ function dispatchTo(h: Harness): RawClientDispatch {
   };
 }
 
+/** The official requester's session on the harness's client, through its raw request path. */
+function sessionFor(h: Harness) {
+  return createTaskSessionFromClient(h.client, {
+    endpointId: "runpod-mcp",
+    rawDispatch: dispatchTo(h),
+    v2RequestFraming: FRAMING,
+  });
+}
+
 /** A task host that asks the requester to poll every 10 ms (it polls in real time). */
 function quickTasks() {
   return createTaskHost({ logger: createLogger({ write: () => {} }), pollIntervalMs: 10 });
@@ -65,11 +74,7 @@ Deno.test("the ext-tasks requester runs wait_for_pod as a task and settles with 
     server: { tasks: quickTasks() },
   });
   const pod = await seedPod(h, POD);
-  const session = createTaskSessionFromClient(h.client, {
-    endpointId: "runpod-mcp",
-    rawDispatch: dispatchTo(h),
-    v2RequestFraming: FRAMING,
-  });
+  const session = sessionFor(h);
   try {
     const execution = await session.callTool("wait_for_pod", { pod_id: pod.id });
     const { outcome } = await execution.settle();
@@ -95,11 +100,7 @@ Deno.test("the ext-tasks requester cancels a running task, and RunPod gets no fu
   });
   const pod = await seedPod(h, POD);
   h.sim.clearRequests();
-  const session = createTaskSessionFromClient(h.client, {
-    endpointId: "runpod-mcp",
-    rawDispatch: dispatchTo(h),
-    v2RequestFraming: FRAMING,
-  });
+  const session = sessionFor(h);
   try {
     const execution = await session.callTool("wait_for_pod", { pod_id: pod.id });
     await parked;
