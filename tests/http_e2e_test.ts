@@ -419,3 +419,18 @@ Deno.test("a tools/call is served by a server with that one tool; a spoofed tool
   const { tools } = await client.listTools();
   assert.ok(tools.length > 50, "tools/list still lists every tool");
 });
+
+Deno.test("over HTTP, calling a tool the server does not offer is 'tool not found' (-32602), in both eras", async () => {
+  await using server = await startHttpServer();
+  for (const era of ERAS) {
+    const client = await server.connect(era);
+    await assert.rejects(
+      () => client.callTool({ name: "no_such_tool", arguments: {} }),
+      (error: Error & { code?: number }) => {
+        assert.equal(error.code, -32602, `${era}: ${error.message}`);
+        assert.match(error.message, /no_such_tool not found/);
+        return true;
+      },
+    );
+  }
+});

@@ -322,9 +322,12 @@ export function registerTools(
   };
   const tools = options.tools ?? ALL_TOOLS;
   const { listed, list } = listingOf(tools, options.sandbox ?? false);
+  // A call of a tool this server does not offer still needs every tool registered, so the SDK
+  // answers "tool not found" (-32602) rather than "method not found".
+  const only = tools.some((tool) => tool.name === options.only) ? options.only : undefined;
   const logTo = options.logTo;
   tools.forEach((tool, index) => {
-    if (options.only !== undefined && tool.name !== options.only) return;
+    if (only !== undefined && tool.name !== only) return;
     const entry = listed[index]!;
     server.registerTool(
       tool.name,
@@ -337,7 +340,7 @@ export function registerTools(
         // sixth of such a request's CPU. Every other server keeps the check, and the whole test
         // suite runs through those; tools/list shows the schema either way (rendered from
         // `listed`).
-        ...(options.only === undefined ? { outputSchema: entry.output } : {}),
+        ...(only === undefined ? { outputSchema: entry.output } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
       (args: Record<string, unknown>, ctx: ServerContext) => {
@@ -360,7 +363,7 @@ export function registerTools(
   });
   // The SDK validates calls against the schemas above; the list it would send is replaced by
   // one rendered once and kept (see _list.ts for what it leaves out).
-  if (listed.length > 0 && options.only === undefined) {
+  if (listed.length > 0 && only === undefined) {
     server.server.setRequestHandler("tools/list", list);
   }
 }
