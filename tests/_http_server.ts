@@ -10,20 +10,19 @@
 import {
   Client,
   type ClientCapabilities,
-  type McpRequestContext,
   type ProtocolEra,
   StreamableHTTPClientTransport,
 } from "../src/deps.ts";
 import type { HttpConfig } from "../src/config.ts";
 import { createLogger, type RootLogger } from "../src/log.ts";
-import { SpendLedger } from "../src/policy/burn.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator, type SimulatorOptions } from "../src/sandbox/mod.ts";
-import { type CallerAccount, createApp, type ServerOptions } from "../src/server.ts";
+import { createApp, type ServerOptions } from "../src/server.ts";
 import { MemoryState, type SharedState } from "../src/state/mod.ts";
 import type { Clock } from "../src/tools/mod.ts";
 import type { HttpServerHandle } from "../src/transports/http.ts";
 import { serveMcpHttp } from "../src/transports/mcp_http.ts";
+import { callerAccountFrom, sharedStateHooks } from "../src/transports/mod.ts";
 import { type Harness, TEST_KEY } from "./_harness.ts";
 
 /** The bearer clients send in `token` mode. Plain words, so shape-based masking cannot hide it. */
@@ -116,25 +115,19 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
       return Promise.resolve();
     },
   };
-  const ledgers = new Map<string, SpendLedger>();
   const app = createApp({
     runpod,
     logger,
     clock,
     ...(http.auth === "runpod-key"
-      ? { callerAccount: (ctx: McpRequestContext) => callerAccount(ctx, simulator, logger) }
+      ? { callerAccount: callerAccountFrom((key) => runpodClient(simulator, key, logger)) }
       : {}),
   }, {
     version: "0.0.0-test",
     sandbox: true,
     secrets: [TEST_KEY],
     policy: { readOnly: false, confirm: "never" },
-    ledgerFor: (scope) => {
-      let ledger = ledgers.get(scope);
-      if (!ledger) ledgers.set(scope, ledger = new SpendLedger({ state, scope }));
-      return ledger;
-    },
-    claimToken: (key, ttlMs) => state.claimOnce(key, ttlMs),
+    ...sharedStateHooks(state),
     ...options.server,
   });
   const served = serveMcpHttp({
@@ -204,21 +197,6 @@ function runpodClient(
     timeoutMs: 5_000,
     sleep: (_ms, signal) => signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
   });
-}
-
-/** Bring-your-own-key: the caller's bearer becomes the RunPod key of this request, as in cli.ts. */
-function callerAccount(
-  ctx: McpRequestContext,
-  simulator: ListeningSimulator,
-  logger: RootLogger,
-): CallerAccount | undefined {
-  const key = ctx.authInfo?.token;
-  if (!key) return undefined;
-  return {
-    runpod: runpodClient(simulator, key, logger),
-    key,
-    scope: ctx.authInfo?.clientId ?? "anonymous",
-  };
 }
 
 /**

@@ -13,6 +13,7 @@ import { setTokenSecret } from "../policy/confirm.ts";
 import type { RunpodClient } from "../runpod/mod.ts";
 import type { McpApp, ServerDeps, ServerOptions } from "../server.ts";
 import { openState } from "../state/mod.ts";
+import type { SharedState } from "../state/types.ts";
 import { drainOnSignals } from "./http.ts";
 import { serveMcpHttp } from "./mcp_http.ts";
 import { serveStdio } from "./stdio.ts";
@@ -55,6 +56,38 @@ export interface HttpTransportOptions {
   clientForKey(key: string): RunpodClient;
 }
 
+/**
+ * What the guard keeps in the shared state: one spend ledger per account scope (the total cap's
+ * in-flight holds) and the single use of each confirmation token.
+ */
+export function sharedStateHooks(
+  state: SharedState,
+): Required<Pick<ServerOptions, "ledgerFor" | "claimToken">> {
+  const ledgers = new Map<string, SpendLedger>();
+  return {
+    ledgerFor: (scope) => {
+      let ledger = ledgers.get(scope);
+      if (!ledger) ledgers.set(scope, ledger = new SpendLedger({ state, scope }));
+      return ledger;
+    },
+    claimToken: (key, ttlMs) => state.claimOnce(key, ttlMs),
+  };
+}
+
+/**
+ * Bring-your-own-key mode: the caller's RunPod account for one request, from the bearer the
+ * front door passed on as `authInfo.token`; its scope is the bearer's hash (`clientId`).
+ */
+export function callerAccountFrom(
+  clientForKey: (key: string) => RunpodClient,
+): NonNullable<ServerDeps["callerAccount"]> {
+  return (ctx: McpRequestContext) => {
+    const key = ctx.authInfo?.token;
+    if (!key) return undefined;
+    return { runpod: clientForKey(key), key, scope: ctx.authInfo?.clientId ?? "anonymous" };
+  };
+}
+
 /** How long in-flight calls get to finish after SIGTERM or SIGINT, ms. */
 export const DRAIN_GRACE_MS = 30_000;
 
@@ -79,27 +112,12 @@ export async function httpTransport(
       "shared state is per process (no --state-url): with several replicas, a confirmation token could be spent once per replica, spend holds and rate limits are not shared; run one replica or set --state-url redis://…",
     );
   }
-  const ledgers = new Map<string, SpendLedger>();
-  const callerAccount = (ctx: McpRequestContext) => {
-    const key = ctx.authInfo?.token;
-    if (!key) return undefined;
-    return {
-      runpod: options.clientForKey(key),
-      key,
-      scope: ctx.authInfo?.clientId ?? "anonymous",
-    };
-  };
   return {
     name: "streamable-http",
-    deps: http.auth === "runpod-key" ? { callerAccount } : {},
-    options: {
-      ledgerFor: (scope) => {
-        let ledger = ledgers.get(scope);
-        if (!ledger) ledgers.set(scope, ledger = new SpendLedger({ state, scope }));
-        return ledger;
-      },
-      claimToken: (key, ttlMs) => state.claimOnce(key, ttlMs),
-    },
+    deps: http.auth === "runpod-key"
+      ? { callerAccount: callerAccountFrom(options.clientForKey) }
+      : {},
+    options: sharedStateHooks(state),
     serve: async (app) => {
       const { server, close } = serveMcpHttp({
         factory: app.factory,
