@@ -67,6 +67,21 @@ const SPECIAL_TOKEN_PREFIXES = new Set(["EOS", "BOS", "PAD", "UNK", "SEP", "CLS"
  * ```
  */
 export function isSecretName(name: string): boolean {
+  let known = secretNameMemo.get(name);
+  if (known === undefined) {
+    if (secretNameMemo.size >= SECRET_NAME_MEMO_SIZE) secretNameMemo.clear();
+    known = decideSecretName(name);
+    secretNameMemo.set(name, known);
+  }
+  return known;
+}
+
+// Field and variable names repeat across every pod of a listing, so the verdict is kept: a
+// bounded table, emptied when full, since a name's verdict never changes.
+const SECRET_NAME_MEMO_SIZE = 4096;
+const secretNameMemo = new Map<string, boolean>();
+
+function decideSecretName(name: string): boolean {
   const words = nameWords(name);
   for (const [i, word] of words.entries()) {
     if (SECRET_WORDS.has(word)) return true;
@@ -90,7 +105,8 @@ export function isTrivialValue(value: string): boolean {
   return TRIVIAL_VALUE.test(value.trim());
 }
 
-// Known credential shapes, found anywhere in a text. Each is replaced whole by MASK.
+// Known credential shapes, found anywhere in a text. Each is replaced whole by MASK. A new rule's
+// literal part belongs in MIGHT_HOLD_SECRET too, or texts holding only it skip the rules.
 const PEM_PRIVATE_KEY =
   /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)/g;
 const TOKEN_SHAPES: readonly RegExp[] = [
@@ -112,6 +128,12 @@ const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
 
 // Userinfo in a URL, e.g. `postgres://app:pw@db:5432`; the user name stays visible.
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:)[^\s@/]+@/gi;
+
+// Every rule below needs one of these in the text: a token prefix, a PEM header, a scheme name,
+// or the `=` / `:` of an assignment or URL. A text with none of them (most ids, names, states
+// and numbers in a listing) skips the rules. Case-insensitive, so it is a superset of the rules.
+const MIGHT_HOLD_SECRET =
+  /rpa_|hf_|sk-|k_live_|k_test_|gh[pousr]_|github_pat_|AKIA|ASIA|xox|eyJ|-----BEGIN|authorization|bearer|[=:]/i;
 
 // `name=value`, `name: value`, `"name": "value"`, `--name=value`. The value is masked when the
 // name is secret and the value is not trivial; otherwise the value is searched again, since
@@ -147,8 +169,9 @@ function maskAssignments(text: string): string {
 export function redactSecrets(text: string, extra: readonly string[] = []): string {
   let out = text;
   for (const secret of extra) {
-    if (secret.length >= 4) out = out.split(secret).join(MASK);
+    if (secret.length >= 4 && out.includes(secret)) out = out.split(secret).join(MASK);
   }
+  if (!MIGHT_HOLD_SECRET.test(out)) return out;
   out = out.replace(PEM_PRIVATE_KEY, MASK);
   for (const pattern of TOKEN_SHAPES) out = out.replace(pattern, MASK);
   out = out.replace(
