@@ -16,15 +16,18 @@ export {
   InMemoryTransport,
   inputRequired,
   inputResponse,
+  isLegacyRequest,
   LOG_LEVEL_META_KEY,
   McpServer,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
   ResourceTemplate,
+  WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 export { completable } from "@modelcontextprotocol/server";
 export type {
+  AuthInfo,
   CallToolResult,
   ClientCapabilities,
   InputRequiredResult,
@@ -41,6 +44,7 @@ export type {
   Tool,
   ToolAnnotations,
   Transport,
+  TransportSendOptions,
 } from "@modelcontextprotocol/server";
 export {
   serveStdio,

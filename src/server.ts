@@ -121,13 +121,18 @@ export function serverInstructions(sandbox: boolean): string {
   ].join("\n");
 }
 
+// The tool an HTTP request's `tools/call` calls, noted by the HTTP transport from the body it
+// parsed. Keyed by the Request object, so nothing a client sends can set it.
+const calledTools = new WeakMap<Request, string>();
+
 /**
- * The header naming the tool a `tools/call` request calls, set by the HTTP transport from the body (any copy the
- * client sent is dropped): the server built for the request then registers only that tool. A wrong
- * name could only make the call fail with "tool not found", never run another tool: the SDK
- * dispatches by the body.
+ * Notes that `request` is one `tools/call` of `tool`: the server built for it then registers only
+ * that tool. A wrong name could only make the call fail with "tool not found", never run another
+ * tool: the SDK dispatches by the body.
  */
-export const CALLED_TOOL_HEADER = "x-runpod-mcp-called-tool";
+export function noteCalledTool(request: Request, tool: string): void {
+  calledTools.set(request, tool);
+}
 
 /** Everything one process serves from: the same tools and policy for every connection. */
 export interface McpApp {
@@ -220,7 +225,7 @@ export function createApp(deps: ServerDeps, options: ServerOptions): McpApp {
       }
       : { get: () => connectionLevel, set: (value) => (connectionLevel = value) };
     // An HTTP request that calls one tool needs a server with that tool only (see mcp_http.ts).
-    const calledTool = ctx.requestInfo?.headers.get(CALLED_TOOL_HEADER) ?? undefined;
+    const calledTool = ctx.requestInfo ? calledTools.get(ctx.requestInfo) : undefined;
     const unit = {
       era: ctx.era,
       perRequest,

@@ -392,25 +392,30 @@ Deno.test("finished requests leave nothing behind in the front door, in both era
   assert.equal(server.handle.inFlight(), 0);
 });
 
-Deno.test("a tools/call is served by a server with that one tool; a spoofed tool header changes nothing", async () => {
-  await using server = await startHttpServer();
-  const response = await fetch(server.url, {
+/** One raw 2025-era `tools/call` of list_pods (id 7), with `headers` added. */
+function rawListPods(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
     method: "POST",
     headers: {
       authorization: `Bearer ${HTTP_TOKEN}`,
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": "2025-11-25",
-      // The transport sets this header from the body; a client's copy is dropped.
-      "x-runpod-mcp-called-tool": "terminate_pod",
+      ...headers,
     },
     body: JSON.stringify({
       jsonrpc: "2.0",
-      id: 1,
+      id: 7,
       method: "tools/call",
       params: { name: "list_pods", arguments: {} },
     }),
   });
+}
+
+Deno.test("a tools/call is served by a server with that one tool; a spoofed tool header changes nothing", async () => {
+  await using server = await startHttpServer();
+  // The called tool is noted from the body, never from a header; this one must change nothing.
+  const response = await rawListPods(server.url, { "x-runpod-mcp-called-tool": "terminate_pod" });
   assert.equal(response.status, 200);
   const text = await response.text();
   assert.match(text, /"total_cost_per_hour":0/, "list_pods answered");
@@ -418,6 +423,57 @@ Deno.test("a tools/call is served by a server with that one tool; a spoofed tool
   const client = await server.connect("legacy");
   const { tools } = await client.listTools();
   assert.ok(tools.length > 50, "tools/list still lists every tool");
+});
+
+Deno.test("2025 era over HTTP: the answer is plain JSON unless a message precedes the result, then SSE", async () => {
+  await using server = await startHttpServer();
+  await seedPod(simView(server), SEED_POD);
+  server.sim.clearRequests();
+  const plain = await rawListPods(server.url);
+  assert.equal(plain.status, 200);
+  assert.equal(plain.headers.get("content-type"), "application/json");
+  const answer = await plain.json();
+  assert.equal(answer.id, 7);
+  assert.equal(answer.result.structuredContent.count, 1);
+
+  // The caller asks for debug logs: the RunPod request's debug event comes before the result, so
+  // the answer turns into an event stream that carries the log event, then the result, then ends.
+  const client = await server.connect("legacy");
+  await client.setLoggingLevel("debug");
+  const streamed = await rawListPods(server.url);
+  assert.equal(streamed.status, 200);
+  assert.equal(streamed.headers.get("content-type"), "text/event-stream");
+  const events = (await streamed.text()).split("\n\n").filter((e) => e.trim() !== "")
+    .map((e) => JSON.parse(e.split("\n").find((l) => l.startsWith("data: "))!.slice(6)));
+  assert.ok(events.length >= 2, `${events.length} events`);
+  assert.ok(
+    events.slice(0, -1).every((e) => e.method === "notifications/message"),
+    "everything before the result is a log event",
+  );
+  assert.ok(events.some((e) => e.params?.level === "debug"), "the debug event arrived");
+  assert.equal(events.at(-1).id, 7);
+  assert.equal(events.at(-1).result.structuredContent.count, 1);
+  assert.deepEqual(routes(simView(server)), ["GET /v2/pods", "GET /v2/pods"]);
+
+  // A batch is answered as the SDK always answers it (one event stream), and ends.
+  const batch = await fetch(server.url, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${HTTP_TOKEN}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+    },
+    body: JSON.stringify([
+      { jsonrpc: "2.0", id: 1, method: "ping" },
+      { jsonrpc: "2.0", id: 2, method: "tools/list" },
+    ]),
+  });
+  assert.equal(batch.status, 200);
+  const batchText = await batch.text();
+  assert.match(batchText, /"id":1/);
+  assert.match(batchText, /"list_pods"/);
+  assert.equal(server.handle.inFlight(), 0);
 });
 
 Deno.test("over HTTP, calling a tool the server does not offer is 'tool not found' (-32602), in both eras", async () => {

@@ -26,12 +26,18 @@ export interface Caller {
 
 /**
  * The MCP handler the front door calls for each accepted `/mcp` request. `request` carries the
- * buffered body and the original method, URL and headers; `signal` (also `request.signal`) aborts
+ * buffered body (also given as `body`, so the handler need not read it back) and the original
+ * method, URL and headers; `signal` (also `request.signal`) aborts
  * when the client disconnects or when drain's grace period ends. Unless Deno runs with
  * `--unstable-no-legacy-abort`, Deno's own request signal, and so this one, also aborts once a
  * response has been delivered.
  */
-export type McpFetch = (request: Request, caller: Caller, signal: AbortSignal) => Promise<Response>;
+export type McpFetch = (
+  request: Request,
+  caller: Caller,
+  signal: AbortSignal,
+  body: Uint8Array | null,
+) => Promise<Response>;
 
 /**
  * How callers authenticate:
@@ -344,12 +350,22 @@ function preflight(origin: string | null): Response {
   });
 }
 
-/** Adds CORS headers for an allowed origin; `response` must have mutable headers. */
+/** Adds CORS headers for an allowed origin, to a copy when `response`'s headers are immutable. */
 function withCors(response: Response, origin: string): Response {
-  response.headers.set("access-control-allow-origin", origin);
-  response.headers.set("access-control-expose-headers", CORS_EXPOSE_HEADERS);
-  response.headers.append("vary", "Origin");
-  return response;
+  let out = response;
+  try {
+    out.headers.set("access-control-allow-origin", origin);
+  } catch {
+    out = new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: new Headers(response.headers),
+    });
+    out.headers.set("access-control-allow-origin", origin);
+  }
+  out.headers.set("access-control-expose-headers", CORS_EXPOSE_HEADERS);
+  out.headers.append("vary", "Origin");
+  return out;
 }
 
 async function authorize(
@@ -509,15 +525,16 @@ async function dispatch(
     door.inFlight.delete(controller);
     request.signal.removeEventListener("abort", clientGone);
   };
+  const forwardedBody = request.method === "GET" ? null : body;
   const forwarded = new Request(request.url, {
     method: request.method,
     headers: request.headers,
-    body: request.method === "GET" ? null : body as Uint8Array<ArrayBuffer> | null,
+    body: forwardedBody as Uint8Array<ArrayBuffer> | null,
     signal,
   });
   let response: Response | undefined;
   try {
-    response = await untilAborted(door.mcp(forwarded, caller, signal), signal);
+    response = await untilAborted(door.mcp(forwarded, caller, signal, forwardedBody), signal);
   } catch (error) {
     finished();
     door.options.logger.error("MCP handler failed", { caller: caller.id, error });
@@ -528,19 +545,11 @@ async function dispatch(
     return refusal(true, 503, SHUTTING_DOWN, { "retry-after": String(SHUTDOWN_RETRY_S) });
   }
   if (response.headers.get("content-type")?.startsWith("application/json")) {
-    // A JSON answer is finite and read at once: no stream to pump or drain.
-    try {
-      const bytes = response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-      return new Response(bytes, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: new Headers(response.headers),
-      });
-    } finally {
-      finished();
-    }
+    // A JSON answer is finite and already complete: nothing to drain, so it is passed on as is.
+    finished();
+    return response;
   }
-  return endOnAbort(response, signal, finished);
+  return withBodyEnd(response, finished, signal);
 }
 
 /** Settles with `promise`, or with undefined once `signal` aborts; a late Response is discarded. */
@@ -557,26 +566,26 @@ function untilAborted(promise: Promise<Response>, signal: AbortSignal) {
 }
 
 /**
- * Copies `response` with mutable headers and a body that ends when `signal` aborts, so an open
- * SSE stream cannot hold drain past its grace period. `finished` runs once the body has ended,
- * however it ends.
+ * Copies `response` with mutable headers and a body that calls `ended` once, when it has been
+ * read to the end, has failed or was cancelled. When `signal` aborts, the body is cancelled, so
+ * an open SSE stream cannot hold drain past its grace period.
  */
-function endOnAbort(response: Response, signal: AbortSignal, finished: () => void): Response {
+export function withBodyEnd(response: Response, ended: () => void, signal?: AbortSignal): Response {
   const init = { status: response.status, statusText: response.statusText };
   const headers = new Headers(response.headers);
   if (response.body === null) {
-    finished();
+    ended();
     return new Response(null, { ...init, headers });
   }
   const reader = response.body.getReader();
-  const onAbort = () => reader.cancel(signal.reason).catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
+  const onAbort = () => reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    signal.removeEventListener("abort", onAbort);
-    finished();
+    signal?.removeEventListener("abort", onAbort);
+    ended();
   };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

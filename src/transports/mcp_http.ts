@@ -8,12 +8,18 @@
  * @module
  */
 
-import { createMcpHandler, type McpServerFactory, type ServerEventBus } from "../deps.ts";
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  type McpServerFactory,
+  type ServerEventBus,
+} from "../deps.ts";
 import type { HttpConfig } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { SharedState } from "../state/types.ts";
-import { CALLED_TOOL_HEADER } from "../server.ts";
+import { noteCalledTool } from "../server.ts";
 import { type HttpServerHandle, serveHttp } from "./http.ts";
+import { createLegacyHttpHandler } from "./legacy_http.ts";
 
 /** Options for {@linkcode serveMcpHttp}. */
 export interface McpHttpOptions {
@@ -29,37 +35,25 @@ export interface McpHttpOptions {
 }
 
 /**
- * `request` with {@linkcode CALLED_TOOL_HEADER} set when its body is one `tools/call`, and the
- * body parsed once here for the SDK too (it would otherwise parse it again).
+ * The body the front door buffered, parsed once here for the SDK too (it would otherwise parse it
+ * again); when it is one `tools/call`, the tool is noted for the factory (see
+ * {@linkcode noteCalledTool}). A body that is not JSON is left for the SDK to answer.
  */
-async function withCalledTool(
-  request: Request,
-): Promise<{ request: Request; parsedBody?: unknown }> {
-  const headers = new Headers(request.headers);
-  headers.delete(CALLED_TOOL_HEADER);
-  if (request.method !== "POST") return { request: new Request(request, { headers }) };
-  const text = await request.text();
-  let parsed: { ok: true; value: unknown } | { ok: false } = { ok: false };
+function parseBody(request: Request, body: Uint8Array | null): unknown {
+  if (request.method !== "POST" || body === null) return undefined;
+  let parsed: unknown;
   try {
-    parsed = { ok: true, value: JSON.parse(text) };
+    parsed = JSON.parse(decoder.decode(body));
   } catch {
-    // Not JSON: the SDK reads the body itself and answers the parse error.
+    return undefined;
   }
-  const message = parsed.ok
-    ? parsed.value as { method?: unknown; params?: { name?: unknown } }
-    : {};
+  const message = parsed as { method?: unknown; params?: { name?: unknown } } | null;
   const name = message?.method === "tools/call" ? message.params?.name : undefined;
-  if (typeof name === "string" && /^[a-z0-9_]{1,64}$/.test(name)) {
-    headers.set(CALLED_TOOL_HEADER, name);
-  }
-  const forwarded = new Request(request.url, {
-    method: request.method,
-    headers,
-    body: text,
-    signal: request.signal,
-  });
-  return parsed.ok ? { request: forwarded, parsedBody: parsed.value } : { request: forwarded };
+  if (typeof name === "string" && /^[a-z0-9_]{1,64}$/.test(name)) noteCalledTool(request, name);
+  return parsed;
 }
+
+const decoder = new TextDecoder();
 
 /** How long the rate window lasts: the limit is per minute. */
 const RATE_WINDOW_MS = 60_000;
@@ -73,20 +67,32 @@ export function serveMcpHttp(options: McpHttpOptions): {
   close(): Promise<void>;
 } {
   const { http, logger } = options;
+  const onerror = (error: Error) => logger.debug("MCP HTTP exchange error", { error });
+  // The SDK serves the 2026 era; 2025-era requests are routed to our own stateless handler,
+  // which answers in JSON when nothing precedes the result (see legacy_http.ts).
   const handler = createMcpHandler(options.factory, {
     maxRequestBodySize: http.maxBodyBytes,
     ...(options.bus ? { bus: options.bus } : {}),
-    onerror: (error) => logger.debug("MCP HTTP exchange error", { error }),
+    legacy: "reject",
+    onerror,
+  });
+  const legacy = createLegacyHttpHandler(options.factory, {
+    maxBodyBytes: http.maxBodyBytes,
+    onerror,
   });
   const server = serveHttp(
-    async (request, caller) => {
-      const { request: forwarded, parsedBody } = await withCalledTool(request);
+    async (forwarded, caller, _signal, body) => {
+      const parsedBody = parseBody(forwarded, body);
       // The caller's id (a hash of the bearer) always; the bearer itself only when it is the
       // caller's RunPod key, for that request.
-      return handler.fetch(forwarded, {
+      const served = {
         authInfo: { token: caller.runpodKey ?? "", clientId: caller.id, scopes: [] },
         ...(parsedBody !== undefined ? { parsedBody } : {}),
+      };
+      const isLegacy = await isLegacyRequest(forwarded, parsedBody, {
+        maxRequestBodySize: http.maxBodyBytes,
       });
+      return isLegacy ? legacy(forwarded, served) : handler.fetch(forwarded, served);
     },
     {
       hostname: http.host,
