@@ -338,18 +338,22 @@ export const DEFAULTS: SettingDefaults = Object.fromEntries(
 /**
  * Env vars named with this prefix hold values for RunPod secrets: `create_secret` reads
  * `RUNPOD_MCP_SECRET_<NAME>` itself, so the value never passes through the model or the
- * transcript. The binary may read these and no other variables beyond {@linkcode ENV_NAMES}.
+ * transcript. Like every setting's, the name starts with {@linkcode ENV_PREFIX}, the only env
+ * the binary may read.
  */
 export const SECRET_ENV_PREFIX = "RUNPOD_MCP_SECRET_";
 
 /** The env var names the server may read, in table order. */
 export const ENV_NAMES: readonly string[] = rows().map(([, s]) => s.env);
 
+/** What every env var the server reads starts with: settings and secret values alike. */
+export const ENV_PREFIX = "RUNPOD_";
+
 /**
- * The `--allow-env` entries of the `start`, `sandbox` and `compile` tasks: every setting, and the
- * secret-value prefix.
+ * The `--allow-env` entries of the `start`, `sandbox`, `serve` and `compile` tasks: the prefix of
+ * every setting's env var and of the secret values (a test checks that each one has it).
  */
-export const ALLOW_ENV: readonly string[] = [...ENV_NAMES, `${SECRET_ENV_PREFIX}*`];
+export const ALLOW_ENV: readonly string[] = [`${ENV_PREFIX}*`];
 
 /** The table as typed rows, for code that treats every setting alike. */
 function rows(): [SettingKey, Setting][] {

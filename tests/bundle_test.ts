@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { ALLOW_ENV } from "../src/config.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { compilePermissionFlags, DENO, ROOT, run, spawnServer } from "./_spawn.ts";
+import { BINARY_LISTEN_ADDRESSES } from "../src/transports/http.ts";
+import { compilePermissionFlags, DENO, ROOT, run, spawnServer, toolchainEnv } from "./_spawn.ts";
 
 const flags = await compilePermissionFlags();
 
@@ -18,11 +19,23 @@ async function bundle(): Promise<{ file: string; dir: string }> {
   return { file, dir };
 }
 
-Deno.test("the compile task grants only RunPod's hosts and the server's env vars", () => {
+/** Whether nothing listens on `port` of 127.0.0.1 right now. */
+function portIsFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("the compile task grants only RunPod's hosts, the HTTP listen addresses and RUNPOD_* env", () => {
   assert.ok(flags.includes("--no-prompt"));
   const envFlag = flags.find((f) => f.startsWith("--allow-env="));
-  assert.deepEqual(envFlag?.slice("--allow-env=".length).split(",").sort(), [...ALLOW_ENV].sort());
-  assert.ok(flags.includes("--allow-net=api.runpod.io,api.runpod.ai"));
+  assert.equal(envFlag, `--allow-env=${ALLOW_ENV.join(",")}`);
+  assert.ok(
+    flags.includes(`--allow-net=api.runpod.io,api.runpod.ai,${BINARY_LISTEN_ADDRESSES.join(",")}`),
+  );
   assert.deepEqual(
     flags.filter((f) => f.startsWith("--allow-")).map((f) => f.split("=")[0]).sort(),
     [
@@ -72,6 +85,70 @@ Deno.test("the bundled server cannot reach any host but RunPod's", async () => {
     assert.equal(sim.requests.length, 0, "a request escaped the sandbox");
   } finally {
     await close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("under the binary's flags, --http elsewhere or with Redis exits 1 saying what is allowed", async () => {
+  const { file, dir } = await bundle();
+  try {
+    const result = await run(
+      ["run", "--no-config", "--no-lock", ...flags, file, "--sandbox", "--http", "--port", "8081"],
+    );
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /Cannot listen on 127\.0\.0\.1:8081/);
+    assert.match(result.stderr, /127\.0\.0\.1:8080 and 0\.0\.0\.0:8080/);
+    // Shared state in Redis is a host the binary may not reach either: it says how to run instead.
+    const redis = await run(
+      ["run", "--no-config", "--no-lock", ...flags, file, "--sandbox", "--http"],
+      { env: { RUNPOD_MCP_STATE_URL: "redis://127.0.0.1:6399" } },
+    );
+    assert.equal(redis.code, 1, redis.stderr);
+    assert.match(redis.stderr, /Cannot connect to the shared state/);
+    assert.match(
+      redis.stderr,
+      /run the server with deno run and an --allow-net that names the Redis/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("under the binary's flags, --http serves on 127.0.0.1:8080 and stops on SIGTERM", async () => {
+  if (!portIsFree(8080)) {
+    console.warn("NOTICE: 127.0.0.1:8080 is busy here; the binary's HTTP listen test did not run");
+    return;
+  }
+  const { file, dir } = await bundle();
+  const child = new Deno.Command(DENO, {
+    args: ["run", "--no-config", "--no-lock", ...flags, file, "--sandbox", "--http"],
+    env: { NO_COLOR: "1", ...toolchainEnv() },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    let seen = "";
+    while (!seen.includes("serving MCP over Streamable HTTP")) {
+      const next = await stderr.read();
+      assert.ok(!next.done, `the server ended before listening:\n${seen}`);
+      seen += next.value;
+    }
+    const health = await fetch("http://127.0.0.1:8080/healthz");
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).mode, "sandbox");
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+  } finally {
+    await stderr.cancel().catch(() => {});
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
     await Deno.remove(dir, { recursive: true });
   }
 });

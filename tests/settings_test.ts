@@ -3,7 +3,9 @@ import { LOG_LEVELS } from "../src/log.ts";
 import { CONFIRM_MODES } from "../src/policy/guard.ts";
 import {
   ALLOW_ENV,
+  ENV_PREFIX,
   parseFlags,
+  SECRET_ENV_PREFIX,
   type Setting,
   settingDefault,
   type SettingKey,
@@ -59,10 +61,14 @@ function allowEnvOf(task: string): string | undefined {
     ?.slice("--allow-env=".length);
 }
 
-Deno.test("deno.json's start, sandbox and compile tasks allow exactly the table's env vars", async () => {
+Deno.test("every env var the server reads starts with the one prefix the tasks allow", async () => {
+  for (const name of [...ROWS.map(([, s]) => s.env), SECRET_ENV_PREFIX]) {
+    assert.ok(name.startsWith(ENV_PREFIX), `${name} lacks the ${ENV_PREFIX} prefix`);
+  }
   const tasks: Record<string, string> = JSON.parse(await Deno.readTextFile(DENO_JSON)).tasks;
   const expected = ALLOW_ENV.join(",");
-  for (const name of ["start", "sandbox", "compile"]) {
+  assert.equal(expected, "RUNPOD_*");
+  for (const name of ["start", "sandbox", "serve", "compile"]) {
     assert.equal(
       allowEnvOf(tasks[name] ?? ""),
       expected,

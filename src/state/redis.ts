@@ -145,10 +145,13 @@ export class RedisState implements SharedState {
       await withDeadline(client.connect(), timeoutMs, `no answer within ${timeoutMs} ms`);
     } catch (error) {
       client.destroy();
+      const next = isPermissionError(error)
+        ? "The release binary may reach only RunPod's hosts: run the server with deno run and an --allow-net that names the Redis host and port"
+        : "Check that Redis is running and reachable, and the URL given by --state-url (env RUNPOD_MCP_STATE_URL)";
       throw new Error(
         `Cannot connect to the shared state at ${where}: ${
           scrub(reasonOf(error), secrets)
-        }. Check that Redis is running and reachable, and the URL given by --state-url (env RUNPOD_MCP_STATE_URL)`,
+        }. ${next}`,
       );
     }
     return new RedisState(client, where, secrets, options);
@@ -335,6 +338,15 @@ function withDeadline<T>(promise: Promise<T>, ms: number, why: string): Promise<
   // The loser may still settle later; its outcome no longer matters.
   promise.catch(() => undefined);
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** True when Deno's permissions, not the network, refused the connection. */
+function isPermissionError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
+  if (error.name === "NotCapable" || error.name === "PermissionDenied") return true;
+  if (/^Requires net access/.test(error.message)) return true;
+  const inner = error instanceof AggregateError ? error.errors : [error.cause];
+  return inner.some((e) => isPermissionError(e, depth + 1));
 }
 
 function reasonOf(error: unknown): string {

@@ -176,12 +176,7 @@ export function serveHttp(mcp: McpFetch, options: HttpServeOptions): HttpServerH
     draining: false,
     inFlight: new Set(),
   };
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    // Without onListen, Deno prints "Listening on …" to stdout.
-    onListen() {},
-  }, (request, info) => handle(door, request, info));
+  const server = listen(options, (request, info) => handle(door, request, info));
   const port = server.addr.port;
   const url = `http://${urlHost(options.hostname)}:${port}${MCP_PATH}`;
   options.logger.info("serving MCP over Streamable HTTP", { url });
@@ -606,6 +601,36 @@ export function withBodyEnd(response: Response, ended: () => void, signal?: Abor
     },
   });
   return new Response(body, { ...init, headers });
+}
+
+/** The addresses the release binary's `--allow-net` lets it listen on (see deno.json). */
+export const BINARY_LISTEN_ADDRESSES = ["127.0.0.1:8080", "0.0.0.0:8080"] as const;
+
+/** `Deno.serve` on the configured address, with a refusal by permissions explained. */
+function listen(
+  options: HttpServeOptions,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      // Without onListen, Deno prints "Listening on …" to stdout.
+      onListen() {},
+    }, handler);
+  } catch (error) {
+    if (
+      !(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)
+    ) {
+      throw error;
+    }
+    const address = `${urlHost(options.hostname)}:${options.port}`;
+    throw new Error(
+      `Cannot listen on ${address}: this process's --allow-net does not allow it. The release ` +
+        `binary may listen only on ${BINARY_LISTEN_ADDRESSES.join(" and ")}: use --host and ` +
+        `--port to pick one of those, or run with deno run and an --allow-net that names ${address}`,
+    );
+  }
 }
 
 function createDrain(door: FrontDoor, server: Deno.HttpServer): (graceMs: number) => Promise<void> {
