@@ -5,6 +5,7 @@
  */
 
 import denoJson from "../deno.json" with { type: "json" };
+import { CLIENT_IDS, configCommand } from "./client_config.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
@@ -33,6 +34,9 @@ export const VERSION: string = denoJson.version;
 /** Exit code for a bad or missing setting. */
 export const EXIT_USAGE = 2;
 
+/** The subcommand that prints a client configuration instead of serving. */
+export const CONFIG_COMMAND = "config";
+
 /** The env vars of the keys and tokens, which are read only from the environment. */
 const SECRET_ENVS = Object.values(SETTINGS).flatMap((s) => "refusedFlag" in s ? [s.env] : []);
 
@@ -41,6 +45,7 @@ export const HELP =
   `runpod-mcp ${VERSION}: an MCP server that runs a RunPod GPU cloud account safely
 
 Usage: runpod-mcp [options]
+       runpod-mcp ${CONFIG_COMMAND} <client>    print a ready-to-paste client configuration
 
 Speaks MCP over stdio, or over Streamable HTTP at /mcp with ${SETTINGS.http.flag}. Logs go to
 stderr; over stdio, stdout carries the protocol.
@@ -50,6 +55,9 @@ Keys and tokens are read only from the environment, never from flags, so they st
 process listings and shell history: ${SECRET_ENVS.join(", ")}.
 create_secret takes a RunPod secret's value from env ${SECRET_ENV_PREFIX}<NAME>, so the value never
 passes through the model.
+
+${CONFIG_COMMAND} prints the configuration for one of ${CLIENT_IDS.join(", ")};
+\`runpod-mcp ${CONFIG_COMMAND} --help\` lists its options.
 `;
 
 /** `--toolsets (env …), --tools (env …), --exclude-tools (env …)`, for selection errors. */
@@ -63,7 +71,8 @@ function selectionNames(): string {
 export type CliRequest =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "usage-error"; errors: string[] }
+  | { kind: "usage-error"; errors: string[]; usage?: string }
+  | { kind: "config"; stdout: string; stderr: string }
   | { kind: "run"; config: Config };
 
 /**
@@ -73,6 +82,12 @@ export function parseCli(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): CliRequest {
+  if (args[0] === CONFIG_COMMAND) {
+    const result = configCommand(args.slice(1), env, Deno.build.os);
+    return result.kind === "output"
+      ? { kind: "config", stdout: result.stdout, stderr: result.stderr }
+      : { ...result, usage: `runpod-mcp ${CONFIG_COMMAND} --help` };
+  }
   const parsed = parseFlags(args);
   if (parsed.kind !== "flags") return parsed;
   const result = loadConfig(parsed.flags, env);
@@ -158,7 +173,8 @@ export function clientForConfig(
 }
 
 /**
- * Runs the command line: prints help or version, or serves MCP over stdio until stdin closes.
+ * Runs the command line: prints help, version or a client configuration, or serves MCP until
+ * stdin closes.
  * Exits with 2 on a bad or missing setting, 1 on a fatal error, 0 otherwise.
  */
 export async function main(args: readonly string[]): Promise<never> {
@@ -174,8 +190,13 @@ export async function main(args: readonly string[]): Promise<never> {
       break;
     case "usage-error":
       writeStderr(request.errors.map((e) => `runpod-mcp: ${e}`).join("\n") + "\n");
-      writeStderr("Run with --help for usage.\n");
+      writeStderr(`Run ${request.usage ?? "runpod-mcp --help"} for usage.\n`);
       Deno.exit(EXIT_USAGE);
+      break;
+    case "config":
+      writeStdout(request.stdout);
+      writeStderr(request.stderr);
+      Deno.exit(0);
       break;
     case "run":
       break;
