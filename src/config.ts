@@ -121,6 +121,13 @@ const urlSchema = z.string().trim().superRefine((value, ctx) => {
 const apiKeySchema = z.string().superRefine((value, ctx) => {
   if (value.trim() !== value) {
     ctx.addIssue({ code: "custom", message: "it has leading or trailing whitespace" });
+  } else if (value.includes("${")) {
+    // A host (a desktop bundle, a client config) that left its variable unfilled.
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "it is an unfilled placeholder (${…}): the app that started the server did not fill it in",
+    });
   } else if (value.length < 8) {
     ctx.addIssue({ code: "custom", message: "it is too short to be a RunPod API key" });
   } else if (/\s/.test(value)) {

@@ -80,6 +80,12 @@ Deno.test("loadConfig() never puts the key in sandbox config or in an error", ()
   assert.doesNotMatch(errors.join("\n"), /secretwithspaces/);
 });
 
+Deno.test("loadConfig() refuses a key that is an unfilled ${…} placeholder, saying so", () => {
+  const [error] = errorsOf(loadConfig({}, { RUNPOD_API_KEY: "${user_config.api_key}" }));
+  assert.match(error ?? "", /RUNPOD_API_KEY/);
+  assert.match(error ?? "", /unfilled placeholder/);
+});
+
 Deno.test("loadConfig() names both the flag and the env var in each error", () => {
   const errors = errorsOf(loadConfig(
     { logLevel: "loud", requestTimeoutS: "0", graphqlUrl: "not a url" },
