@@ -1,9 +1,46 @@
 /**
  * A real, throwaway `redis-server` for tests: on a free loopback port, with no persistence, gone
- * when closed. CI installs it (`apt-get install redis-server`, see .ci/run).
+ * when closed. CI installs it (`apt-get install redis-server`, see .ci/run; apt or brew in
+ * .github/workflows/ci.yml).
+ *
+ * Windows has no redis-server (nor the SIGSTOP that {@linkcode RedisServer.pause} sends), so a
+ * run there sets `RUNPOD_MCP_TEST_NO_REDIS=1`: every test declared with {@linkcode NEEDS_REDIS}
+ * is then ignored (counted as such in Deno's summary) and a banner says so on stderr. Nothing is
+ * skipped without that explicit setting, and a test that needs Redis but lacks the option fails.
  *
  * @module
  */
+
+/** The env variable that, set to `1`, declares a run without redis-server. */
+export const NO_REDIS_ENV = "RUNPOD_MCP_TEST_NO_REDIS";
+
+/** True when this run was told, by {@linkcode NO_REDIS_ENV}, that it has no redis-server. */
+export const REDIS_SKIPPED: boolean = Deno.env.get(NO_REDIS_ENV) === "1";
+
+/**
+ * Test options for a test that needs redis-server: `Deno.test(name, NEEDS_REDIS, fn)`.
+ *
+ * @example
+ * ```ts
+ * Deno.test("replicas share a claim", NEEDS_REDIS, async () => {
+ *   const server = await startRedis();
+ *   await server.close();
+ * });
+ * ```
+ */
+export const NEEDS_REDIS: { ignore: boolean } = { ignore: REDIS_SKIPPED };
+
+if (REDIS_SKIPPED) {
+  const bar = "!".repeat(78);
+  console.error(
+    [
+      bar,
+      `!! ${NO_REDIS_ENV}=1: the tests that need redis-server are IGNORED in this run`,
+      "!! (Deno's summary counts them as ignored). Unset it to run them.",
+      bar,
+    ].join("\n"),
+  );
+}
 
 /** A running redis-server. */
 export interface RedisServer {
@@ -27,6 +64,11 @@ const PORT_TRIES = 3;
  * the one picked was taken meanwhile. Throws, saying how to install it, when it is missing.
  */
 export async function startRedis(): Promise<RedisServer> {
+  if (REDIS_SKIPPED) {
+    throw new Error(
+      `Cannot start redis-server: ${NO_REDIS_ENV}=1 says this run has none; declare the test with NEEDS_REDIS`,
+    );
+  }
   let last = "";
   for (let attempt = 0; attempt < PORT_TRIES; attempt++) {
     const port = freePort();

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { Client, createStdioClientTransport } from "../src/deps.ts";
 
 /** The repository root. */
@@ -34,6 +35,13 @@ export const TOOLCHAIN_ENV_NAMES: readonly string[] = [
   "NPM_CONFIG_REGISTRY",
   "npm_config_registry",
   "DENO_NO_UPDATE_CHECK",
+  // Windows: sockets need SYSTEMROOT; the cache and temp folders live under these.
+  "SYSTEMROOT",
+  "TEMP",
+  "TMP",
+  "USERPROFILE",
+  "LOCALAPPDATA",
+  "APPDATA",
 ];
 
 /** The {@linkcode TOOLCHAIN_ENV_NAMES} that are set here, with their values. */
@@ -88,7 +96,7 @@ export async function spawnServer(
   const transport = await createStdioClientTransport({
     command: DENO,
     args,
-    cwd: ROOT.pathname,
+    cwd: fileURLToPath(ROOT),
     env: { NO_COLOR: "1", ...toolchainEnv(), ...env },
     stderr: "pipe",
   });

@@ -2,12 +2,17 @@
  * Proves the SDK is really type-checked through src/deps.ts (SDK issue #2701): a handler whose
  * argument is misused must fail `deno check`, and the same handler written correctly must pass.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { ROOT, run } from "./_spawn.ts";
 
 async function checkHandler(body: string): Promise<{ code: number; stderr: string }> {
   const dir = new URL("tests/", ROOT);
-  const file = await Deno.makeTempFile({ dir: dir.pathname, prefix: "_typecheck_", suffix: ".ts" });
+  const file = await Deno.makeTempFile({
+    dir: fileURLToPath(dir),
+    prefix: "_typecheck_",
+    suffix: ".ts",
+  });
   try {
     await Deno.writeTextFile(
       file,

@@ -18,7 +18,7 @@ import {
   startSimulator,
 } from "./_http_server.ts";
 import { refusalMessage } from "./_http_helpers.ts";
-import { startRedis } from "./_redis.ts";
+import { NEEDS_REDIS, startRedis } from "./_redis.ts";
 import { IMAGE, RTX4090 } from "./_write_tools.ts";
 
 const ERAS: readonly ProtocolEra[] = ["legacy", "modern"];
@@ -313,27 +313,31 @@ async function spendAcrossReplicas(era: ProtocolEra, r1: HttpServer, r2: HttpSer
   return { replay, writes: writesTo(r1).length };
 }
 
-Deno.test("two replicas on one redis-server spend a confirmation token exactly once", async () => {
-  setTokenSecret(TOKEN_SECRET);
-  const redis = await startRedis();
-  try {
-    await using simulator = await disposable(startSimulator());
-    await using state1 = await disposable(openState(redis.url));
-    await using state2 = await disposable(openState(redis.url));
-    const replica = (state: typeof state1) =>
-      startHttpServer({ simulator, state, server: { policy: CONFIRMING } });
-    await using r1 = await replica(state1);
-    await using r2 = await replica(state2);
-    assert.deepEqual([state1.kind, state2.kind], ["redis", "redis"]);
-    for (const era of ERAS) {
-      const { replay, writes } = await spendAcrossReplicas(era, r1, r2);
-      assert.equal(writes, 1, `${era}: the replay sent nothing`);
-      assert.match(textOf(replay), /already used/, era);
+Deno.test(
+  "two replicas on one redis-server spend a confirmation token exactly once",
+  NEEDS_REDIS,
+  async () => {
+    setTokenSecret(TOKEN_SECRET);
+    const redis = await startRedis();
+    try {
+      await using simulator = await disposable(startSimulator());
+      await using state1 = await disposable(openState(redis.url));
+      await using state2 = await disposable(openState(redis.url));
+      const replica = (state: typeof state1) =>
+        startHttpServer({ simulator, state, server: { policy: CONFIRMING } });
+      await using r1 = await replica(state1);
+      await using r2 = await replica(state2);
+      assert.deepEqual([state1.kind, state2.kind], ["redis", "redis"]);
+      for (const era of ERAS) {
+        const { replay, writes } = await spendAcrossReplicas(era, r1, r2);
+        assert.equal(writes, 1, `${era}: the replay sent nothing`);
+        assert.match(textOf(replay), /already used/, era);
+      }
+    } finally {
+      await redis.close();
     }
-  } finally {
-    await redis.close();
-  }
-});
+  },
+);
 
 Deno.test("two replicas with per-process memory state would each accept the same token", async () => {
   setTokenSecret(TOKEN_SECRET);
