@@ -26,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { Ajv } from "ajv/dist/ajv.js";
 import type { ErrorObject } from "ajv/dist/ajv.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import formatsModule from "ajv-formats";
 import type { FormatsPlugin } from "ajv-formats";
 import denoJson from "../deno.json" with { type: "json" };
@@ -234,6 +235,21 @@ function describeError(error: ErrorObject): string {
 }
 
 /**
+ * Every way `doc` breaks `schema`, a JSON Schema such as the registry's published
+ * `server.schema.json` (draft 2020-12 or draft-07). Unknown keywords are allowed: the published
+ * schema is not ours to tighten. Empty when it passes.
+ */
+export function schemaProblems(doc: unknown, schema: Record<string, unknown>): string[] {
+  const draft2020 = String(schema.$schema ?? "").includes("2020-12");
+  const ajv = draft2020
+    ? new Ajv2020({ allErrors: true, strict: false })
+    : new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return validate(doc) ? [] : (validate.errors ?? []).map(describeError);
+}
+
+/**
  * Every way `doc` breaks {@linkcode REGISTRY_RULES}, plus the rules a schema cannot state: a
  * package's version is the server's, and a default is one of the choices. Empty when it passes.
  */
@@ -345,9 +361,10 @@ class UsageError extends Error {
 }
 
 const USAGE = `Usage:
-  deno run -A packaging/server_json.ts --version V --sums SHA256SUMS --out server.json [--repository owner/name] [--template FILE]
+  deno run -A packaging/server_json.ts --version V --sums SHA256SUMS --out server.json [--repository owner/name] [--template FILE] [--schema FILE]
   deno run -A packaging/server_json.ts template
---repository defaults to env GITHUB_REPOSITORY.`;
+--repository defaults to env GITHUB_REPOSITORY. --schema also validates the result against a JSON
+Schema file, e.g. the registry's published server.schema.json.`;
 
 const TEMPLATE_FILE = new URL("./server.json", import.meta.url);
 
@@ -361,6 +378,7 @@ async function runCli(args: string[]): Promise<void> {
       out: { type: "string" },
       repository: { type: "string" },
       template: { type: "string" },
+      schema: { type: "string" },
     },
   });
   if (positionals[0] === "template" && positionals.length === 1) {
@@ -386,6 +404,16 @@ async function runCli(args: string[]): Promise<void> {
     sums: await Deno.readTextFile(values.sums),
     repository,
   });
+  if (values.schema) {
+    const problems = schemaProblems(filled, JSON.parse(await Deno.readTextFile(values.schema)));
+    if (problems.length > 0) {
+      throw new Error(
+        `Cannot fill server.json: the result breaks the schema ${values.schema}: ${
+          problems.join("; ")
+        }`,
+      );
+    }
+  }
   await Deno.writeTextFile(values.out, JSON.stringify(filled, null, 2) + "\n");
   console.log(
     `server.json: wrote ${values.out} (${filled.name} ${filled.version}, ${filled.packages.length} bundles)`,

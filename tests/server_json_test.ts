@@ -14,6 +14,7 @@ import {
   registryEnvVar,
   registryProblems,
   SCHEMA_URL,
+  schemaProblems,
   type ServerJson,
 } from "../packaging/server_json.ts";
 import { ROOT, run } from "./_spawn.ts";
@@ -217,6 +218,75 @@ Deno.test("the fill script writes server.json, and exits 1 naming a bundle with 
     );
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`has no sum for ${BUNDLES[0]}`));
+    await assert.rejects(Deno.stat(`${dir}/refused.json`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A draft 2020-12 schema in the shape of the registry's: `$defs`, a required name pattern. */
+const PUBLISHED_LIKE = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $defs: {
+    Package: {
+      type: "object",
+      required: ["registryType", "identifier"],
+      properties: { registryType: { type: "string" }, identifier: { type: "string" } },
+    },
+  },
+  type: "object",
+  required: ["name", "version", "packages"],
+  properties: {
+    name: { type: "string", pattern: "^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$" },
+    version: { type: "string", maxLength: 255 },
+    packages: { type: "array", items: { $ref: "#/$defs/Package" } },
+  },
+};
+
+Deno.test("schemaProblems() checks an entry against a published-style 2020-12 schema", () => {
+  const filled = fillServerJson({
+    template,
+    version: denoJson.version,
+    sums: sumsFor(BUNDLES),
+    repository: REPOSITORY,
+  });
+  assert.deepEqual(schemaProblems(filled, PUBLISHED_LIKE), []);
+  const broken = { ...filled, name: "no slash", packages: [{ registryType: "mcpb" }] };
+  const problems = schemaProblems(broken, PUBLISHED_LIKE).join("\n");
+  assert.match(problems, /\/name must match pattern/);
+  assert.match(problems, /\/packages\/0 must have required property 'identifier'/);
+});
+
+Deno.test("the fill script with --schema refuses an entry the schema refuses, writing nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "runpod-mcp-server-json-" });
+  try {
+    await Deno.writeTextFile(`${dir}/SHA256SUMS`, sumsFor(BUNDLES));
+    const strict = {
+      ...PUBLISHED_LIKE,
+      properties: { ...PUBLISHED_LIKE.properties, title: false },
+    };
+    await Deno.writeTextFile(`${dir}/schema.json`, JSON.stringify(strict));
+    const args = (out: string, schema: string) => [
+      "run",
+      "-A",
+      "packaging/server_json.ts",
+      "--version",
+      denoJson.version,
+      "--sums",
+      `${dir}/SHA256SUMS`,
+      "--out",
+      `${dir}/${out}`,
+      "--repository",
+      REPOSITORY,
+      "--schema",
+      schema,
+    ];
+    await Deno.writeTextFile(`${dir}/ok-schema.json`, JSON.stringify(PUBLISHED_LIKE));
+    const ok = await run(args("ok.json", `${dir}/ok-schema.json`));
+    assert.equal(ok.code, 0, ok.stderr);
+    const refused = await run(args("refused.json", `${dir}/schema.json`));
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /breaks the schema .*\/title/);
     await assert.rejects(Deno.stat(`${dir}/refused.json`));
   } finally {
     await Deno.remove(dir, { recursive: true });
