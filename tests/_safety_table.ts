@@ -35,7 +35,8 @@ function asked(rule: WriteRule): string {
   }
 }
 
-function where(rule: WriteRule): string {
+/** A RunPod write in the Safety table's words: `POST /v2/pods/{id}/action (stop)`. */
+export function where(rule: WriteRule): string {
   const path = rule.api === "jobs" ? `job API ${rule.path}` : rule.path;
   const which = rule.bodyAction ?? rule.mutation;
   return `${rule.method} ${path}${which ? ` (${which})` : ""}`;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { selectTools, type ToolSelection } from "../src/tools/mod.ts";
 import { startHarness } from "./_harness.ts";
+import { listSurface, REFERENCE, renderReference } from "./_reference.ts";
 import { renderSafetyTable, SAFETY_END, SAFETY_START } from "./_safety_table.ts";
 import {
   currentSection,
@@ -76,6 +77,14 @@ Deno.test("README Safety table matches the write table the guard enforces", asyn
     "README's Safety table is stale: run `deno task snapshots`",
   );
 });
+
+// Written unformatted: the snapshots task runs `deno fmt` on it next, as on README.md (this task
+// has no --allow-run to format it here). tests/reference_test.ts checks it.
+if (UPDATE) {
+  Deno.test("docs/reference.md is rewritten from what the server lists", async () => {
+    await Deno.writeTextFile(REFERENCE, await renderReference(await listSurface()));
+  });
+}
 
 const SELECTIONS = new URL("./__snapshots__/toolsets.json", import.meta.url);
 
