@@ -217,20 +217,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     now: () => sim.now(),
     random: () => 0.5,
     // A retry waits in simulated time.
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      sim.advance(ms);
-      return Promise.resolve();
-    },
+    sleep: sim.sleep,
   });
-  const clock: Clock = {
-    now: () => sim.now(),
-    sleep: (ms, signal) => {
-      if (signal.aborted) return Promise.reject(signal.reason);
-      sim.advance(ms);
-      return Promise.resolve();
-    },
-  };
+  const clock: Clock = { now: () => sim.now(), sleep: sim.sleep };
   const app = createApp({ runpod, logger, clock }, {
     version: "0.0.0-example",
     sandbox: true,

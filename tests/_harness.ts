@@ -117,11 +117,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return Promise.resolve();
     },
   });
-  const toolSleep = options.toolSleep ?? ((ms, signal, simulator) => {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    simulator.advance(ms);
-    return Promise.resolve();
-  });
+  const toolSleep = options.toolSleep ??
+    ((ms, signal, simulator) => simulator.sleep(ms, signal));
   const clock: Clock = {
     now: () => sim.now(),
     sleep: (ms, signal) => toolSleep(ms, signal, sim),

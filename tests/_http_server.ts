@@ -109,11 +109,7 @@ export async function startHttpServer(options: HttpServerOptions = {}): Promise<
   // Waits run in simulated time: a poll's sleep moves the simulator's clock and returns at once.
   const clock: Clock = {
     now: () => sim.now(),
-    sleep: (ms, signal) => {
-      if (signal.aborted) return Promise.reject(signal.reason);
-      sim.advance(ms);
-      return Promise.resolve();
-    },
+    sleep: sim.sleep,
   };
   const app = createApp({
     runpod,

@@ -514,3 +514,13 @@ export async function generateReference(): Promise<{ surface: Surface; markdown:
   const surface = await listSurface();
   return { surface, markdown: await formatMarkdown(await renderReference(surface)) };
 }
+
+/** The text of `url`, or undefined when there is no such file (a snapshot not written yet). */
+export async function readOrUndefined(url: URL): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(url);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}

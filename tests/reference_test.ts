@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
 import { ALL_PROMPTS } from "../src/prompts/mod.ts";
 import { ALL_TOOLS } from "../src/tools/mod.ts";
-import { anchorOf, generateReference, REFERENCE, REGENERATE } from "./_reference.ts";
+import {
+  anchorOf,
+  generateReference,
+  readOrUndefined,
+  REFERENCE,
+  REGENERATE,
+} from "./_reference.ts";
 
 const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
-
-async function readOrUndefined(url: URL): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(url);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
 
 Deno.test("docs/reference.md matches what the server lists", async () => {
   const { markdown } = await generateReference();

@@ -177,6 +177,24 @@ Deno.test("the registry rules refuse what the registry refuses", () => {
   }
 });
 
+/** `deno run` arguments of the fill script for the sums in `dir`, writing `dir/out`. */
+function fillArgs(dir: string, out: string, ...extra: string[]): string[] {
+  return [
+    "run",
+    "-A",
+    "packaging/server_json.ts",
+    "--version",
+    denoJson.version,
+    "--sums",
+    `${dir}/SHA256SUMS`,
+    "--out",
+    `${dir}/${out}`,
+    "--repository",
+    REPOSITORY,
+    ...extra,
+  ];
+}
+
 Deno.test("the fill script writes server.json, and exits 1 naming a bundle with no sum", async () => {
   const dir = await Deno.makeTempDir({ prefix: "runpod-mcp-server-json-" });
   try {
@@ -201,21 +219,7 @@ Deno.test("the fill script writes server.json, and exits 1 naming a bundle with 
     assert.equal(written.name, "io.github.Example-Org/runpod-mcp");
 
     await Deno.writeTextFile(`${dir}/SHA256SUMS`, sumsFor(BUNDLES.slice(1)));
-    const refused = await run(
-      [
-        "run",
-        "-A",
-        "packaging/server_json.ts",
-        "--version",
-        denoJson.version,
-        "--sums",
-        `${dir}/SHA256SUMS`,
-        "--out",
-        `${dir}/refused.json`,
-        "--repository",
-        REPOSITORY,
-      ],
-    );
+    const refused = await run(fillArgs(dir, "refused.json"));
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`has no sum for ${BUNDLES[0]}`));
     await assert.rejects(Deno.stat(`${dir}/refused.json`));
@@ -266,25 +270,10 @@ Deno.test("the fill script with --schema refuses an entry the schema refuses, wr
       properties: { ...PUBLISHED_LIKE.properties, title: false },
     };
     await Deno.writeTextFile(`${dir}/schema.json`, JSON.stringify(strict));
-    const args = (out: string, schema: string) => [
-      "run",
-      "-A",
-      "packaging/server_json.ts",
-      "--version",
-      denoJson.version,
-      "--sums",
-      `${dir}/SHA256SUMS`,
-      "--out",
-      `${dir}/${out}`,
-      "--repository",
-      REPOSITORY,
-      "--schema",
-      schema,
-    ];
     await Deno.writeTextFile(`${dir}/ok-schema.json`, JSON.stringify(PUBLISHED_LIKE));
-    const ok = await run(args("ok.json", `${dir}/ok-schema.json`));
+    const ok = await run(fillArgs(dir, "ok.json", "--schema", `${dir}/ok-schema.json`));
     assert.equal(ok.code, 0, ok.stderr);
-    const refused = await run(args("refused.json", `${dir}/schema.json`));
+    const refused = await run(fillArgs(dir, "refused.json", "--schema", `${dir}/schema.json`));
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /breaks the schema .*\/title/);
     await assert.rejects(Deno.stat(`${dir}/refused.json`));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { selectTools, type ToolSelection } from "../src/tools/mod.ts";
 import { startHarness } from "./_harness.ts";
-import { listSurface, REFERENCE, renderReference } from "./_reference.ts";
+import { listSurface, readOrUndefined, REFERENCE, renderReference } from "./_reference.ts";
 import { renderSafetyTable, SAFETY_END, SAFETY_START } from "./_safety_table.ts";
 import {
   currentSection,
@@ -15,15 +15,6 @@ import {
 const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
 const SNAPSHOT = new URL("./__snapshots__/tools.json", import.meta.url);
 const README = new URL("../README.md", import.meta.url);
-
-async function readOrUndefined(url: URL): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(url);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
 
 Deno.test("tools/list matches the committed schema snapshot", async () => {
   await using h = await startHarness();

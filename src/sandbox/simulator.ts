@@ -244,6 +244,17 @@ export class RunpodSimulator {
     this.#settle();
   }
 
+  /**
+   * Waits `ms` in simulated time: advances the manual clock and resolves at once, or rejects with
+   * the reason when `signal` is already aborted. A `sleep` for the RunPod client and the tools'
+   * clock, so polls and retries run with no real waiting.
+   */
+  readonly sleep = (ms: number, signal?: AbortSignal): Promise<void> => {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.advance(ms);
+    return Promise.resolve();
+  };
+
   /** Forgets every recorded request. */
   clearRequests(): void {
     this.requests.length = 0;
