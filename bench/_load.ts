@@ -408,3 +408,93 @@ async function waitForLine(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** The peer both benches measure against, as published on npm. */
+export const OFFICIAL_PACKAGE = "@runpod/mcp-server";
+/** The peer's pinned version. */
+export const OFFICIAL_VERSION = "4.0.0";
+
+/** The package.json of `name` installed under `prefix`, or undefined when it is not there. */
+export async function installedManifest(
+  prefix: string,
+  name: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(`${prefix}/node_modules/${name}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The official server as installed: its folder, package.json and SDK version. */
+export interface OfficialInstall {
+  dir: string;
+  manifest: Record<string, unknown>;
+  sdkVersion: string;
+}
+
+/**
+ * Installs the official server under `prefix` (outside the repo, so no lock file changes) unless
+ * that version is there already.
+ */
+export async function installOfficial(prefix: string): Promise<OfficialInstall> {
+  if ((await installedManifest(prefix, OFFICIAL_PACKAGE))?.version !== OFFICIAL_VERSION) {
+    console.error(`installing ${OFFICIAL_PACKAGE}@${OFFICIAL_VERSION} into ${prefix}`);
+    await Deno.mkdir(prefix, { recursive: true });
+    const spec = `${OFFICIAL_PACKAGE}@${OFFICIAL_VERSION}`;
+    const { code, stderr } = await new Deno.Command("npm", {
+      args: ["install", "--no-audit", "--no-fund", "--no-save", "--prefix", prefix, spec],
+      cwd: prefix,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      const text = new TextDecoder().decode(stderr);
+      throw new Error(`Cannot install the official server: npm exited ${code}:\n${text}`);
+    }
+  }
+  const manifest = await installedManifest(prefix, OFFICIAL_PACKAGE);
+  if (!manifest) {
+    throw new Error(`Cannot find ${OFFICIAL_PACKAGE} under ${prefix} after npm install`);
+  }
+  const sdk = await installedManifest(prefix, "@modelcontextprotocol/sdk");
+  return {
+    dir: `${prefix}/node_modules/${OFFICIAL_PACKAGE}`,
+    manifest,
+    sdkVersion: typeof sdk?.version === "string" ? sdk.version : "?",
+  };
+}
+
+/** What {@linkcode seedPods} creates: 1-GPU SECURE pods of one image and GPU type. */
+export interface SeedPodsOptions {
+  apiKey: string;
+  count: number;
+  image: string;
+  gpuType: string;
+  /** Runs before each create, e.g. to move a manual clock past the rate limit's window. */
+  before?: () => void;
+}
+
+/** Creates pods `seed-0` … through the simulator's REST API at `url`; returns their ids. */
+export async function seedPods(url: string, options: SeedPodsOptions): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    options.before?.();
+    const response = await fetch(`${url}/v2/pods`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: `seed-${i}`,
+        image: options.image,
+        gpu: { id: options.gpuType, count: 1 },
+        cloud: "SECURE",
+      }),
+    });
+    const body = await response.json();
+    if (response.status !== 201) {
+      throw new Error(`Cannot seed the simulator: ${response.status} ${JSON.stringify(body)}`);
+    }
+    ids.push(body.id);
+  }
+  return ids;
+}

@@ -21,20 +21,22 @@ import { parseArgs } from "node:util";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import {
   type Failure,
+  installOfficial,
   LoadStats,
   McpHttpSession,
+  OFFICIAL_PACKAGE,
+  OFFICIAL_VERSION,
   type ProcReading,
   PROTOCOL_VERSION,
   readProc,
   readSystemCpuSeconds,
   type RpcOutcome,
+  seedPods,
   spawnLogged,
   type StatsSummary,
 } from "./_load.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const OFFICIAL_PACKAGE = "@runpod/mcp-server";
-const OFFICIAL_VERSION = "4.0.0";
 /** The key both simulators accept; both servers get it as the caller's bearer. */
 const API_KEY = "rpa_HTTPLOADBENCH0123456789abcdef";
 /** Same seed → same pod ids in both simulators. */
@@ -256,48 +258,6 @@ function toolchainEnv(): Record<string, string> {
   return env;
 }
 
-async function installedVersion(prefix: string, name: string): Promise<string | undefined> {
-  try {
-    const text = await Deno.readTextFile(`${prefix}/node_modules/${name}/package.json`);
-    return JSON.parse(text).version;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Installs the official server under `prefix` (outside the repo) unless it is there already. */
-async function installOfficial(prefix: string): Promise<{ version: string; sdkVersion: string }> {
-  if (await installedVersion(prefix, OFFICIAL_PACKAGE) !== OFFICIAL_VERSION) {
-    console.error(`installing ${OFFICIAL_PACKAGE}@${OFFICIAL_VERSION} into ${prefix}`);
-    await Deno.mkdir(prefix, { recursive: true });
-    const { code, stderr } = await new Deno.Command("npm", {
-      args: [
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--no-save",
-        "--prefix",
-        prefix,
-        `${OFFICIAL_PACKAGE}@${OFFICIAL_VERSION}`,
-      ],
-      cwd: prefix,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `Cannot install the official server: npm exited ${code}:\n${
-          new TextDecoder().decode(stderr)
-        }`,
-      );
-    }
-  }
-  return {
-    version: (await installedVersion(prefix, OFFICIAL_PACKAGE)) ?? "?",
-    sdkVersion: (await installedVersion(prefix, "@modelcontextprotocol/sdk")) ?? "?",
-  };
-}
-
 /** Upstream (simulator) requests seen during the measured phase. */
 interface UpstreamTally {
   requests: number;
@@ -319,28 +279,6 @@ interface SimHandle {
   close(): Promise<void>;
 }
 
-async function seedPods(url: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const response = await fetch(`${url}/v2/pods`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({
-        name: `seed-${i}`,
-        image: IMAGE,
-        gpu: { id: GPU_TYPE, count: 1 },
-        cloud: "SECURE",
-      }),
-    });
-    const body = await response.json();
-    if (response.status !== 201) {
-      throw new Error(`Cannot seed the simulator: ${response.status} ${JSON.stringify(body)}`);
-    }
-    ids.push(body.id);
-  }
-  return ids;
-}
-
 async function startSimulator(seedCount: number): Promise<SimHandle> {
   const sim = new RunpodSimulator({
     apiKey: API_KEY,
@@ -349,7 +287,12 @@ async function startSimulator(seedCount: number): Promise<SimHandle> {
     clock: { mode: "real", speed: SIM_CLOCK_SPEED },
   });
   const { url, close } = await sim.listen();
-  const seededPodIds = await seedPods(url, seedCount);
+  const seededPodIds = await seedPods(url, {
+    apiKey: API_KEY,
+    count: seedCount,
+    image: IMAGE,
+    gpuType: GPU_TYPE,
+  });
   let counts: UpstreamTally = { requests: 0, non2xx: 0, byStatus: {}, incomplete: false };
   const drain = () => {
     // The simulator keeps its latest 10,000 requests in real-clock mode; a full log means some
@@ -868,8 +811,11 @@ async function main() {
   const options = parseOptions(Deno.args);
   const logDir = await Deno.makeTempDir({ prefix: "runpod-mcp-http-load-" });
   const flavors = [OURS, OFFICIAL].filter((f) => !options.only || f.id === options.only);
-  const official = flavors.includes(OFFICIAL)
+  const installed = flavors.includes(OFFICIAL)
     ? await installOfficial(options.officialDir)
+    : undefined;
+  const official = installed
+    ? { version: installed.manifest.version, sdkVersion: installed.sdkVersion }
     : undefined;
   const rounds = await runRounds(options, flavors, logDir);
   const results = flavors.map((f) => medianRound(rounds.filter((r) => r.id === f.id))!);
