@@ -34,6 +34,7 @@ import { ALL_PROMPTS } from "../src/prompts/mod.ts";
 import { createServer } from "../src/server.ts";
 import { DEFAULTS, type Setting, type SettingKey, SETTINGS } from "../src/settings.ts";
 import { compilePermissionFlags, ROOT, toolchainEnv } from "../tests/_spawn.ts";
+import { runScript, UsageError } from "./_cli.ts";
 
 /**
  * The mcpb CLI, pinned: its schemas decide which manifests validate. Run with `deno run --no-config
@@ -716,10 +717,6 @@ function parsePlatform(value: string | undefined): Platform {
   throw new UsageError(`Cannot use --platform ${value}: use one of ${PLATFORMS.join(", ")}`);
 }
 
-class UsageError extends Error {
-  override name = "UsageError";
-}
-
 const USAGE = `Usage:
   deno run -A packaging/mcpb.ts manifest [--platform P] [--repository owner/name]
   deno run -A packaging/mcpb.ts pack --platform P --binary FILE --out FILE.mcpb [--repository owner/name]
@@ -763,14 +760,4 @@ async function runCli(args: string[]): Promise<void> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    await runCli(Deno.args);
-  } catch (error) {
-    const usage = error instanceof UsageError ||
-      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
-    console.error(error instanceof Error ? error.message : String(error));
-    if (usage) console.error(USAGE);
-    Deno.exit(usage ? 2 : 1);
-  }
-}
+if (import.meta.main) await runScript(() => runCli(Deno.args), USAGE);

@@ -39,6 +39,7 @@ import {
   userConfigOption,
   type UserConfigRow,
 } from "./mcpb.ts";
+import { runScript, UsageError } from "./_cli.ts";
 
 /** The registry schema release this file follows. */
 export const SCHEMA_URL =
@@ -356,10 +357,6 @@ export function fillServerJson(options: FillOptions): ServerJson {
   return filled;
 }
 
-class UsageError extends Error {
-  override name = "UsageError";
-}
-
 const USAGE = `Usage:
   deno run -A packaging/server_json.ts --version V --sums SHA256SUMS --out server.json [--repository owner/name] [--template FILE] [--schema FILE]
   deno run -A packaging/server_json.ts template
@@ -420,14 +417,4 @@ async function runCli(args: string[]): Promise<void> {
   );
 }
 
-if (import.meta.main) {
-  try {
-    await runCli(Deno.args);
-  } catch (error) {
-    const usage = error instanceof UsageError ||
-      String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
-    console.error(error instanceof Error ? error.message : String(error));
-    if (usage) console.error(USAGE);
-    Deno.exit(usage ? 2 : 1);
-  }
-}
+if (import.meta.main) await runScript(() => runCli(Deno.args), USAGE);
