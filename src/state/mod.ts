@@ -7,18 +7,18 @@
  */
 
 import { MemoryState } from "./memory.ts";
-import { RedisState, type RedisStateOptions } from "./redis.ts";
+import type { RedisStateOptions } from "./redis.ts";
 import type { SharedState } from "./types.ts";
 
 export type { SharedState, WindowHit } from "./types.ts";
 export { MemoryState } from "./memory.ts";
-export { redactStateUrl, RedisState, type RedisStateOptions } from "./redis.ts";
+export type { RedisStateOptions } from "./redis.ts";
 
 const SCHEMES = ["redis:", "rediss:"];
 
 /**
  * Opens the state named by `url`: undefined gives a {@linkcode MemoryState}; `redis://` or
- * `rediss://` a connected {@linkcode RedisState}. Any other URL is refused with a message that
+ * `rediss://` a connected `RedisState` (./redis.ts, loaded on first use). Any other URL is refused with a message that
  * names the accepted schemes and never repeats the URL's credentials.
  *
  * @example
@@ -45,5 +45,8 @@ export async function openState(
       `Cannot open the shared state: the scheme "${scheme}" is not supported. Use redis://host:port or rediss://host:port (--state-url, env RUNPOD_MCP_STATE_URL), or leave it unset to keep state in memory`,
     );
   }
+  // Loaded only here: the Redis client takes longer to load than the rest of the server, and a
+  // server without --state-url (every stdio one) never needs it.
+  const { RedisState } = await import("./redis.ts");
   return await RedisState.connect(url, options);
 }
