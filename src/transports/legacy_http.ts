@@ -148,11 +148,12 @@ export function createLegacyHttpHandler(
         ...(parsedBody !== undefined ? { parsedBody } : {}),
       });
       const response = await Promise.race([answered, upgraded]);
-      if (response.headers.get("content-type")?.startsWith("text/event-stream") && !adaptive) {
-        return withBodyEnd(response, closeServer);
+      if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+        closeServer();
+        return response;
       }
-      if (!response.headers.get("content-type")?.startsWith("text/event-stream")) closeServer();
-      return response;
+      // Our own stream closes the server itself; the SDK's must be watched until it ends.
+      return adaptive ? response : withBodyEnd(response, closeServer);
     } catch (error) {
       closeServer();
       options.onerror(error instanceof Error ? error : new Error(String(error)));
