@@ -2,7 +2,8 @@
  * Tool-call cost through the whole stack (SDK client → server → RunPod client → simulator),
  * reported by `deno bench` as ratios against a baseline within each group. Run: `deno task bench`.
  */
-import { Client, InMemoryTransport } from "../src/deps.ts";
+import { InMemoryTransport } from "../src/deps.ts";
+import { Client } from "../src/deps_client.ts";
 import { createLogger, silentLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Client, InMemoryTransport, type Tool } from "../src/deps.ts";
+import { InMemoryTransport, type Tool } from "../src/deps.ts";
+import { Client } from "../src/deps_client.ts";
 import { createLogger, silentLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";

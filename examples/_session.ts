@@ -31,7 +31,8 @@
  * @module
  */
 
-import { type CallToolResult, Client, InMemoryTransport, type McpServer } from "../src/deps.ts";
+import { type CallToolResult, InMemoryTransport, type McpServer } from "../src/deps.ts";
+import { Client } from "../src/deps_client.ts";
 import { createLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";

@@ -22,13 +22,12 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import type { CallToolResult, Transport } from "../src/deps.ts";
 import {
-  type CallToolResult,
   Client,
   createStdioClientTransport,
   StreamableHTTPClientTransport,
-  type Transport,
-} from "../src/deps.ts";
+} from "../src/deps_client.ts";
 import { BINARY_PERMISSION_FLAGS } from "../src/client_config.ts";
 
 const { values: flags, positionals: command } = parseArgs({

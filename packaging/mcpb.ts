@@ -26,7 +26,8 @@
 
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
-import { Client, createStdioClientTransport, InMemoryTransport } from "../src/deps.ts";
+import { InMemoryTransport } from "../src/deps.ts";
+import { Client, createStdioClientTransport } from "../src/deps_client.ts";
 import { loadConfig } from "../src/config.ts";
 import { clientForConfig } from "../src/cli.ts";
 import { createLogger } from "../src/log.ts";
@@ -305,7 +306,7 @@ export async function listSurface(): Promise<Surface> {
   if (!loaded.ok) throw new Error(`Cannot build the server: ${loaded.errors.join("; ")}`);
   const logger = createLogger({ level: "error", write: () => {} });
   const server = createServer(
-    { runpod: clientForConfig(loaded.config, logger), logger },
+    { runpod: await clientForConfig(loaded.config, logger), logger },
     { version: denoJson.version, sandbox: false },
   );
   const client = new Client({ name: "runpod-mcp-packaging", version: denoJson.version });

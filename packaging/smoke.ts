@@ -29,7 +29,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
-import { Client, createStdioClientTransport } from "../src/deps.ts";
+import { Client, createStdioClientTransport } from "../src/deps_client.ts";
 import { ALL_TOOLS } from "../src/tools/mod.ts";
 
 /** What a smoke run needs to know besides the command. */

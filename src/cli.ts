@@ -9,7 +9,6 @@ import { CLIENT_IDS, configCommand } from "./client_config.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createLogger, type RootLogger } from "./log.ts";
 import { RunpodClient } from "./runpod/mod.ts";
-import { RunpodSimulator } from "./sandbox/mod.ts";
 import { createApp, type ServerOptions } from "./server.ts";
 import { selectTools, TOOLSETS } from "./tools/mod.ts";
 import { httpTransport, stdioTransport } from "./transports/mod.ts";
@@ -140,35 +139,37 @@ function writeStderr(text: string) {
   Deno.stderr.writeSync(new TextEncoder().encode(text));
 }
 
-/** Builds the RunPod client for a config: real HTTP, or the in-process simulator in sandbox mode. */
-export function clientForConfig(
-  config: Config,
-  logger: RootLogger,
-  callerKey?: string,
-): RunpodClient {
-  const common = {
-    timeoutMs: config.requestTimeoutS * 1000,
-    userAgent: `runpod-mcp/${VERSION}`,
-    logger,
-  };
-  if (config.sandbox) {
-    // The simulator answers in-process: no socket, so sandbox mode needs no net permission.
-    const simulator = new RunpodSimulator({ clock: { mode: "real", speed: 1 } });
-    return new RunpodClient({
-      ...common,
-      apiKey: "rpa_SANDBOX_NOT_A_REAL_KEY",
-      restBaseUrl: "http://sandbox.runpod.invalid",
-      serverlessBaseUrl: "http://sandbox.runpod.invalid/v2",
-      graphqlUrl: "http://sandbox.runpod.invalid/graphql",
-      fetch: simulator.fetch,
-    });
-  }
+function clientOptions(config: Config, logger: RootLogger) {
+  return { timeoutMs: config.requestTimeoutS * 1000, userAgent: `runpod-mcp/${VERSION}`, logger };
+}
+
+/** The RunPod client for a live account: the config's key, or a caller's own. */
+function liveClient(config: Config, logger: RootLogger, callerKey?: string): RunpodClient {
   return new RunpodClient({
-    ...common,
+    ...clientOptions(config, logger),
     apiKey: callerKey ?? config.apiKey ?? "",
     restBaseUrl: config.restBaseUrl,
     serverlessBaseUrl: config.serverlessBaseUrl,
     graphqlUrl: config.graphqlUrl,
+  });
+}
+
+/**
+ * Builds the RunPod client for a config: real HTTP, or the in-process simulator in sandbox mode.
+ * The simulator's modules are loaded only then, so a live server never evaluates them.
+ */
+export async function clientForConfig(config: Config, logger: RootLogger): Promise<RunpodClient> {
+  if (!config.sandbox) return liveClient(config, logger);
+  const { RunpodSimulator } = await import("./sandbox/mod.ts");
+  // The simulator answers in-process: no socket, so sandbox mode needs no net permission.
+  const simulator = new RunpodSimulator({ clock: { mode: "real", speed: 1 } });
+  return new RunpodClient({
+    ...clientOptions(config, logger),
+    apiKey: "rpa_SANDBOX_NOT_A_REAL_KEY",
+    restBaseUrl: "http://sandbox.runpod.invalid",
+    serverlessBaseUrl: "http://sandbox.runpod.invalid/v2",
+    graphqlUrl: "http://sandbox.runpod.invalid/graphql",
+    fetch: simulator.fetch,
   });
 }
 
@@ -211,7 +212,7 @@ export async function main(args: readonly string[]): Promise<never> {
   console.info = console.error;
   console.debug = console.error;
   try {
-    const runpod = clientForConfig(config, logger);
+    const runpod = await clientForConfig(config, logger);
     const transport = config.http
       ? await httpTransport(config.http, {
         logger,
@@ -220,7 +221,7 @@ export async function main(args: readonly string[]): Promise<never> {
         ...(config.stateUrl ? { stateUrl: config.stateUrl } : {}),
         ...(config.tokenSecret ? { tokenSecret: config.tokenSecret } : {}),
         // The simulator is one shared account; a live key gets its own client per request.
-        clientForKey: (key) => config.sandbox ? runpod : clientForConfig(config, logger, key),
+        clientForKey: (key) => config.sandbox ? runpod : liveClient(config, logger, key),
       })
       : stdioTransport(logger);
     const app = createApp(

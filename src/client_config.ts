@@ -13,9 +13,8 @@
 
 import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
-import { ALLOW_ENV, SETTINGS } from "./settings.ts";
+import { ALLOW_ENV, BINARY_LISTEN_ADDRESSES, SETTINGS } from "./settings.ts";
 import { closestArgument } from "./tools/_call.ts";
-import { BINARY_LISTEN_ADDRESSES } from "./transports/http.ts";
 
 /**
  * The permission flags the compiled binary runs with, for `deno run` to grant the same. The

@@ -355,6 +355,9 @@ export const ENV_PREFIX = "RUNPOD_";
  */
 export const ALLOW_ENV: readonly string[] = [`${ENV_PREFIX}*`];
 
+/** The addresses the release binary's `--allow-net` lets it listen on (see deno.json). */
+export const BINARY_LISTEN_ADDRESSES = ["127.0.0.1:8080", "0.0.0.0:8080"] as const;
+
 /** The table as typed rows, for code that treats every setting alike. */
 function rows(): [SettingKey, Setting][] {
   return Object.entries(SETTINGS) as [SettingKey, Setting][];

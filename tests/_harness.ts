@@ -13,13 +13,12 @@
 
 import {
   type CallToolResult,
-  Client,
   createMcpHandler,
   InMemoryTransport,
   type McpServer,
   type ProtocolEra,
-  StreamableHTTPClientTransport,
 } from "../src/deps.ts";
+import { Client, StreamableHTTPClientTransport } from "../src/deps_client.ts";
 import { createLogger } from "../src/log.ts";
 import { mutationFields } from "../src/policy/writes.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";

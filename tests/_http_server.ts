@@ -7,12 +7,8 @@
  * @module
  */
 
-import {
-  Client,
-  type ClientCapabilities,
-  type ProtocolEra,
-  StreamableHTTPClientTransport,
-} from "../src/deps.ts";
+import type { ClientCapabilities, ProtocolEra } from "../src/deps.ts";
+import { Client, StreamableHTTPClientTransport } from "../src/deps_client.ts";
 import type { HttpConfig } from "../src/config.ts";
 import { createLogger, type RootLogger } from "../src/log.ts";
 import { RunpodClient } from "../src/runpod/mod.ts";

@@ -5,7 +5,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { Client, createStdioClientTransport } from "../src/deps.ts";
+import { Client, createStdioClientTransport } from "../src/deps_client.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../", import.meta.url);

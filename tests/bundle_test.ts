@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { ALLOW_ENV } from "../src/config.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { BINARY_LISTEN_ADDRESSES } from "../src/transports/http.ts";
+import { BINARY_LISTEN_ADDRESSES } from "../src/settings.ts";
 import { compilePermissionFlags, DENO, ROOT, run, spawnServer, toolchainEnv } from "./_spawn.ts";
 
 const flags = await compilePermissionFlags();

@@ -5,7 +5,8 @@
  * the status and the body are exactly what any HTTP client would see.
  */
 import assert from "node:assert/strict";
-import type { CallToolResult, Client, ProtocolEra } from "../src/deps.ts";
+import type { CallToolResult, ProtocolEra } from "../src/deps.ts";
+import type { Client } from "../src/deps_client.ts";
 import { setTokenSecret } from "../src/policy/confirm.ts";
 import type { PolicyOptions } from "../src/policy/guard.ts";
 import { openState } from "../src/state/mod.ts";

@@ -9,7 +9,6 @@ import { type BurnFigure, SpendLedger } from "../src/policy/burn.ts";
 import { issueToken, redeemToken, setTokenSecret } from "../src/policy/confirm.ts";
 import { MemoryState, openState, type SharedState } from "../src/state/mod.ts";
 import { RedisState } from "../src/state/redis.ts";
-import { run } from "./_spawn.ts";
 import { NEEDS_REDIS, type RedisServer, startRedis } from "./_redis.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -575,32 +574,3 @@ Deno.test(
     assert.equal(await redeemToken(fresh, "create_pod", args, now, claimA), "ok");
   },
 );
-
-Deno.test("the Redis client is loaded only when a state URL is set, never at start-up", async () => {
-  const info = await run(["info", "--json", "main.ts"]);
-  assert.equal(info.code, 0, info.stderr);
-  const graph = JSON.parse(info.stdout) as {
-    roots: string[];
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-    }[];
-  };
-  const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
-  const edges = (dynamic: boolean) => (specifier: string) =>
-    (bySpecifier.get(specifier)?.dependencies ?? [])
-      .filter((d) => d.code?.specifier && Boolean(d.isDynamic) === dynamic)
-      .map((d) => d.code!.specifier!);
-  const staticClosure = new Set<string>();
-  const todo = [...graph.roots];
-  while (todo.length > 0) {
-    const next = todo.pop()!;
-    if (staticClosure.has(next)) continue;
-    staticClosure.add(next);
-    todo.push(...edges(false)(next));
-  }
-  const isRedis = (s: string) => s.endsWith("/src/state/redis.ts") || /^npm:\/?redis@/.test(s);
-  assert.deepEqual([...staticClosure].filter(isRedis), [], "Redis is in the start-up graph");
-  const loadedLater = [...staticClosure].flatMap(edges(true));
-  assert.ok(loadedLater.some(isRedis), "src/state/redis.ts is no longer imported on demand");
-});

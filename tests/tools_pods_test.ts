@@ -36,9 +36,8 @@ Deno.test("list_pods shows running pods with cost, ports and ssh; get_pod adds u
   h.sim.advance(10 * 60_000);
   h.sim.clearRequests();
 
-  const data = dataOf<{ pods: PodRow[]; count: number; total_cost_per_hour: number }>(
-    await h.call("list_pods"),
-  );
+  const result = await h.call("list_pods");
+  const data = dataOf<{ pods: PodRow[]; count: number; total_cost_per_hour: number }>(result);
   assert.deepEqual(h.sim.requests.map((r) => `${r.method} ${r.path}`), ["GET /v2/pods"]);
   assert.equal(data.count, 2);
   const row = data.pods.find((p) => p.id === pod.id);
@@ -53,6 +52,26 @@ Deno.test("list_pods shows running pods with cost, ports and ssh; get_pod adds u
   assert.match(row.ssh ?? "", /^ssh /);
   const sum = data.pods.reduce((s, p) => s + p.cost_per_hour, 0);
   assert.ok(Math.abs(data.total_cost_per_hour - sum) < 1e-6);
+  // The text is the whole table in lines, not a second copy of the JSON: every field of every
+  // row is in it, so a client that shows only the text loses nothing.
+  const text = textOf(result);
+  assert.ok(!text.includes('"pods"'), text);
+  assert.match(
+    text,
+    new RegExp(`^2 pod\\(s\\), burning \\$${data.total_cost_per_hour}/h`),
+  );
+  for (const p of data.pods) {
+    const line = text.split("\n").find((l) => l.startsWith(`${p.id} "${p.name}" ${p.status}, `));
+    assert.ok(line, `no line for ${p.id} in:\n${text}`);
+    assert.ok(
+      line.includes(`${p.gpu_count}× ${p.gpu_type}, $${p.cost_per_hour.toFixed(2)}/h`),
+      line,
+    );
+    for (const [spec, address] of Object.entries(p.ports)) {
+      assert.ok(line.includes(`${spec} ${address}`), line);
+    }
+    assert.ok(line.endsWith(`; ssh: ${p.ssh}`), line);
+  }
 });
 
 Deno.test("list_pods filters by status and name", async () => {

@@ -11,6 +11,12 @@
  * - `destructiveHint` and `idempotentHint` on read-only tools: the spec gives them meaning only
  *   when `readOnlyHint` is false (and a client that reads a missing one as false is right too).
  *
+ * The JSON Schemas of the built-in tools are rendered ahead of time into `_schemas.json`:
+ * `z.toJSONSchema` over every tool cost about 56 ms of the first `tools/list`, on the critical
+ * path of every cold start. `tests/prerendered_test.ts` renders them again from the zod schemas
+ * and fails on any difference (`deno task snapshots` rewrites the file); a tool without an entry
+ * (one a test defines) is rendered at run time as before.
+ *
  * @module
  */
 
@@ -25,6 +31,14 @@ export interface ListedTool {
   input: z.ZodObject;
   output: z.ZodObject;
   annotations: Record<string, boolean>;
+  /** The tool's schemas rendered ahead of time; rendered from `input` and `output` when absent. */
+  schemas?: RenderedSchemas;
+}
+
+/** A tool's input and output JSON Schemas as `tools/list` shows them. */
+export interface RenderedSchemas {
+  inputSchema: Tool["inputSchema"];
+  outputSchema: Tool["outputSchema"];
 }
 
 function jsonSchema(schema: z.ZodObject, io: "input" | "output"): Record<string, unknown> {
@@ -49,13 +63,22 @@ function withoutDescriptions(value: unknown): unknown {
   return value;
 }
 
+/** Renders a tool's input and output schemas from zod, as `tools/list` shows them. */
+export function renderSchemas(input: z.ZodObject, output: z.ZodObject): RenderedSchemas {
+  return {
+    inputSchema: jsonSchema(input, "input") as Tool["inputSchema"],
+    outputSchema: withoutDescriptions(jsonSchema(output, "output")) as Tool["outputSchema"],
+  };
+}
+
 function renderTool(tool: ListedTool): Tool {
+  const { inputSchema, outputSchema } = tool.schemas ?? renderSchemas(tool.input, tool.output);
   return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: jsonSchema(tool.input, "input") as Tool["inputSchema"],
-    outputSchema: withoutDescriptions(jsonSchema(tool.output, "output")) as Tool["outputSchema"],
+    inputSchema,
+    outputSchema,
     annotations: tool.annotations.readOnlyHint
       ? { readOnlyHint: true, openWorldHint: tool.annotations.openWorldHint }
       : tool.annotations,

@@ -20,7 +20,8 @@ import {
   runToolCall,
 } from "./_call.ts";
 import { type LogForwarder, withCallLog } from "../call_log.ts";
-import { cachedToolList, type ListedTool } from "./_list.ts";
+import { cachedToolList, type ListedTool, type RenderedSchemas } from "./_list.ts";
+import PRERENDERED from "./_schemas.json" with { type: "json" };
 import { type AnyTool, type Clock, type Toolset, TOOLSETS } from "./_define.ts";
 import {
   addSshKeyTool,
@@ -166,6 +167,8 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   estimateCostTool,
 ];
 
+const BUILT_IN: ReadonlySet<AnyTool> = new Set(ALL_TOOLS);
+
 /** What tools need from the outside world. */
 export interface ToolDeps {
   runpod: RunpodClient;
@@ -275,6 +278,15 @@ interface Listing {
  * Schemas and the rendered `tools/list`, made once per tool selection: an HTTP server builds a
  * server for every request, and this work would otherwise be repeated each time.
  */
+/**
+ * The built-in tools' schemas, rendered ahead of time (see `_list.ts`). Only the tool objects of
+ * {@linkcode ALL_TOOLS} use them: a test's own tool of the same name is rendered from its schemas.
+ */
+const prerendered = (tool: AnyTool): RenderedSchemas | undefined =>
+  BUILT_IN.has(tool)
+    ? (PRERENDERED as Record<string, RenderedSchemas | undefined>)[tool.name]
+    : undefined;
+
 const listings = new WeakMap<readonly AnyTool[], Map<boolean, Listing>>();
 
 function listingOf(tools: readonly AnyTool[], sandbox: boolean): Listing {
@@ -292,6 +304,10 @@ function listingOf(tools: readonly AnyTool[], sandbox: boolean): Listing {
     output: outputSchemaOf(tool),
     annotations: { ...tool.annotations },
   }));
+  listed.forEach((entry, index) => {
+    const schemas = prerendered(tools[index]!);
+    if (schemas) entry.schemas = schemas;
+  });
   const listing = { listed, list: cachedToolList(listed) };
   bySandbox.set(sandbox, listing);
   return listing;

@@ -97,6 +97,21 @@ export function describeRow(row: z.output<z.ZodObject<typeof podSummaryShape>>):
   return `${row.id} "${row.name}" ${row.status}, ${hw}, $${row.cost_per_hour.toFixed(2)}/h`;
 }
 
+/**
+ * One `list_pods` line: {@linkcode describeRow} plus the ports and the ssh command, so the text
+ * carries the whole row and the result need not repeat it as JSON (`structuredContent` has it).
+ */
+function listLine(row: PodRow): string {
+  const hw = row.gpu_type ? `${row.gpu_count}× ${row.gpu_type}` : "CPU";
+  const ports = Object.entries(row.ports).map(([spec, address]) =>
+    `${spec} ${address ?? "(not reachable yet)"}`
+  );
+  // Exact figures: this line is the text's only copy of the row.
+  return `${row.id} "${row.name}" ${row.status}, ${hw}, $${row.cost_per_hour}/h; ports: ${
+    ports.length > 0 ? ports.join(", ") : "none"
+  }; ssh: ${row.ssh ?? "none yet"}`;
+}
+
 const STATUSES = ["PROVISIONING", "STARTING", "RUNNING", "EXITED", "ERROR", "TERMINATED"] as const;
 
 /** `list_pods`: every pod on the account, compact. */
@@ -127,9 +142,12 @@ export const listPodsTool = defineTool({
     const total = round4(rows.reduce((sum, r) => sum + r.cost_per_hour, 0));
     const summary = rows.length === 0
       ? "No pods match. Create one with create_pod after picking a GPU with list_gpu_types."
-      : `${rows.length} pod(s), burning $${total.toFixed(2)}/h in total:\n` +
-        rows.map(describeRow).join("\n");
-    return { summary, data: { pods: rows, count: rows.length, total_cost_per_hour: total } };
+      : `${rows.length} pod(s), burning $${total}/h in total:\n` + rows.map(listLine).join("\n");
+    return {
+      summary,
+      data: { pods: rows, count: rows.length, total_cost_per_hour: total },
+      summaryHasData: true,
+    };
   },
 });
 

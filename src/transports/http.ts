@@ -11,6 +11,7 @@
 
 import { createHash } from "node:crypto";
 import type { Logger } from "../log.ts";
+import { BINARY_LISTEN_ADDRESSES } from "../settings.ts";
 import type { SharedState, WindowHit } from "../state/types.ts";
 
 /** Who is calling, as far as the front door knows. Never holds the configured token. */
@@ -602,9 +603,6 @@ export function withBodyEnd(response: Response, ended: () => void, signal?: Abor
   });
   return new Response(body, { ...init, headers });
 }
-
-/** The addresses the release binary's `--allow-net` lets it listen on (see deno.json). */
-export const BINARY_LISTEN_ADDRESSES = ["127.0.0.1:8080", "0.0.0.0:8080"] as const;
 
 /** `Deno.serve` on the configured address, with a refusal by permissions explained. */
 function listen(

@@ -14,8 +14,6 @@ import type { RunpodClient } from "../runpod/mod.ts";
 import type { McpApp, ServerDeps, ServerOptions } from "../server.ts";
 import { openState } from "../state/mod.ts";
 import type { SharedState } from "../state/types.ts";
-import { drainOnSignals } from "./http.ts";
-import { serveMcpHttp } from "./mcp_http.ts";
 import { serveStdio } from "./stdio.ts";
 
 /** One way of serving the app. */
@@ -93,13 +91,18 @@ export const DRAIN_GRACE_MS = 30_000;
 
 /**
  * Serves MCP over Streamable HTTP, with its shared state opened (Redis with `--state-url`) and
- * the confirmation key set, until SIGTERM or SIGINT drains it.
+ * the confirmation key set, until SIGTERM or SIGINT drains it. The HTTP front door's modules are
+ * loaded here, so a stdio server never evaluates them.
  */
 export async function httpTransport(
   http: HttpConfig,
   options: HttpTransportOptions,
 ): Promise<ServingTransport> {
   const { logger } = options;
+  const [{ drainOnSignals }, { serveMcpHttp }] = await Promise.all([
+    import("./http.ts"),
+    import("./mcp_http.ts"),
+  ]);
   const state = await openState(options.stateUrl);
   if (options.tokenSecret) setTokenSecret(options.tokenSecret);
   else {
