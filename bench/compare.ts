@@ -12,7 +12,10 @@
  * The first run installs the official server with npm into `$TMPDIR`, so it needs the registry.
  * HTTP throughput is measured by `bench/http_load.ts`, not here.
  *
- * Figures are reported, never asserted: the exit code is 1 only when a server failed a call.
+ * Figures are reported, and asserted only with `--budget` (what `.ci/run` passes): each ratio
+ * then has a ceiling well past its goal, and the run exits 1 when one is crossed. Ratios in one
+ * run on one machine are steady enough for that; absolute times are not, so none is budgeted.
+ * The exit code is also 1 when a server failed a call.
  *
  * @module
  */
@@ -71,6 +74,10 @@ interface Options {
   rssCalls: number;
   json?: string;
   officialDir: string;
+  /** Exit 1 when a ratio crosses its row's budget. */
+  budget: boolean;
+  /** Rewrite the README's performance section from this run. */
+  readme: boolean;
 }
 
 const HELP = `Usage: deno run -A bench/compare.ts [options]
@@ -81,6 +88,8 @@ Stdio side by side: runpod-mcp (deno run, deno bundle) against ${OFFICIAL_PACKAG
   --quick           smoke run for CI: 2 rounds, fewer repeats and calls (RSS after 50 calls)
   --official-dir D  npm prefix for the official server (default $TMPDIR/runpod-mcp-bench-official-${OFFICIAL_VERSION})
   --json PATH       also write every figure as JSON
+  --budget          exit 1 when a ratio crosses its budget (a ceiling well past the goal; CI)
+  --readme          rewrite README.md's performance section from this run (ratios for times)
 `;
 
 function parseOptions(argv: string[]): Options {
@@ -91,6 +100,8 @@ function parseOptions(argv: string[]): Options {
       quick: { type: "boolean", default: false },
       "official-dir": { type: "string" },
       json: { type: "string" },
+      budget: { type: "boolean", default: false },
+      readme: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -112,6 +123,8 @@ function parseOptions(argv: string[]): Options {
     rssCalls: quick ? 50 : 200,
     ...(values.json ? { json: values.json } : {}),
     officialDir: values["official-dir"] ?? `${tmp}/runpod-mcp-bench-official-${OFFICIAL_VERSION}`,
+    budget: values.budget,
+    readme: values.readme,
   };
 }
 
@@ -434,6 +447,26 @@ async function measureRound(
   }
 }
 
+/** Starts a server, lists its tools and stops it; nothing is measured. */
+async function warmUp(flavor: Flavor, logDir: string): Promise<void> {
+  const session = spawnStdioSession(flavor.command, flavor.args, {
+    cwd: flavor.cwd,
+    env: flavor.env,
+    logDir,
+    name: `${flavor.id}-warm-up`,
+  });
+  try {
+    const init = await session.initialize("runpod-mcp-compare");
+    const listed = init.result ? await session.request("tools/list", {}) : init;
+    if (!listed.result) {
+      const log = await Deno.readTextFile(session.stderrPath).catch(() => "");
+      throw new Error(`Cannot start ${flavor.label}: ${listed.error}\n${log}`);
+    }
+  } finally {
+    await session.stop();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -473,6 +506,11 @@ interface Row {
   digits: number;
   scale?: number;
   goal?: Goal;
+  /**
+   * The ceiling for ours/official and bundle/official that `--budget` enforces: well past the
+   * goal, so only a real regression crosses it, not the noise of a shared machine.
+   */
+  budget?: number;
 }
 
 const ratioGoal = (ours: number, bundled = ours): Goal => ({
@@ -490,20 +528,23 @@ const ROWS: Row[] = [
     key: "coldStartMs",
     digits: 0,
     goal: ratioGoal(0.75, 0.45),
+    budget: 1.6,
   },
   { name: "  of which initialize answered (ms)", key: "initializeMs", digits: 0 },
-  { name: "tools/list, first call (ms)", key: "toolsListFirstMs", digits: 2 },
+  { name: "tools/list, first call (ms)", key: "toolsListFirstMs", digits: 2, budget: 3 },
   {
     name: "tools/list, median of repeats (ms)",
     key: "toolsListMedianMs",
     digits: 2,
     goal: absoluteGoal(5, "ms"),
+    budget: 2,
   },
   {
     name: "list_pods overhead over GET (ms)",
     key: "listPodsOverheadMs",
     digits: 2,
     goal: absoluteGoal(0.5, "ms"),
+    budget: 1.5,
   },
   { name: "  list_pods call, median (ms)", key: "listPodsMedianMs", digits: 2 },
   { name: "  direct GET /v2/pods, median (ms)", key: "directGetMedianMs", digits: 2 },
@@ -515,6 +556,7 @@ const ROWS: Row[] = [
     digits: 1,
     scale: MB,
     goal: ratioGoal(0.65),
+    budget: 2,
   },
   { name: "peak RSS (MB)", key: "peakRssBytes", digits: 1, scale: MB },
   {
@@ -522,16 +564,27 @@ const ROWS: Row[] = [
     key: "list_pods.resultBytes",
     digits: 0,
     goal: ratioGoal(0.3),
+    budget: 0.45,
   },
   { name: "get_pod result bytes", key: "get_pod.resultBytes", digits: 0 },
   { name: "list_gpu_types result bytes", key: "list_gpu_types.resultBytes", digits: 0 },
   { name: "tools (count)", key: "tools", digits: 0 },
   { name: "tools/list bytes on the wire", key: "toolsListWireBytes", digits: 0 },
-  { name: "tools/list name+desc+schema bytes", key: "toolsListModelBytes", digits: 0 },
+  {
+    name: "tools/list name+desc+schema bytes",
+    key: "toolsListModelBytes",
+    digits: 0,
+    budget: 0.6,
+  },
   { name: "upstream req: list_pods", key: "list_pods.upstream", digits: 2 },
   { name: "upstream req: get_pod", key: "get_pod.upstream", digits: 2 },
   { name: "upstream req: list_gpu_types", key: "list_gpu_types.upstream", digits: 2 },
-  { name: "upstream req/call in the N-call mix", key: "upstreamPerCallInMix", digits: 2 },
+  {
+    name: "upstream req/call in the N-call mix",
+    key: "upstreamPerCallInMix",
+    digits: 2,
+    budget: 1.5,
+  },
 ];
 
 const fmt = (n: number | undefined, digits: number) =>
@@ -549,13 +602,15 @@ function table(summaries: Record<ServerId, Summary>, options: Options) {
     "bundle/official",
     "goal",
     "met (ours / bundle)",
+    "budget",
   ];
-  const widths = [42, 10, 10, 14, 14, 16, 28, 20];
+  const widths = [42, 10, 10, 14, 14, 16, 28, 20, 7];
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 || i >= 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join("  ").trimEnd();
   const lines = [line(header), line(widths.map((w) => "-".repeat(w)))];
   const goals: Record<string, unknown>[] = [];
+  const breaches: string[] = [];
   for (const row of ROWS) {
     const scale = row.scale ?? 1;
     const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / scale;
@@ -569,6 +624,14 @@ function table(summaries: Record<ServerId, Summary>, options: Options) {
       met = `${o ? "met" : "NOT met"} / ${b ? "met" : "NOT met"}`;
       goals.push({ measure: name, goal: row.goal.text, ours: o, bundle: b });
     }
+    if (row.budget !== undefined) {
+      for (const id of ["ours", "bundle"] as const) {
+        // A missing figure crosses the budget too: a budget that cannot be read cannot pass.
+        if (!(ratio(id) <= row.budget)) {
+          breaches.push(`${name}: ${id}/official ${fmt(ratio(id), 2)}x > budget ${row.budget}x`);
+        }
+      }
+    }
     lines.push(line([
       name,
       fmt(official, row.digits),
@@ -578,9 +641,74 @@ function table(summaries: Record<ServerId, Summary>, options: Options) {
       fmt(ratio("bundle"), 2) + (Number.isFinite(ratio("bundle")) ? "x" : ""),
       row.goal?.text ?? "",
       met,
+      row.budget === undefined ? "" : `${row.budget}x`,
     ]));
   }
-  return { text: lines.join("\n"), goals };
+  return { text: lines.join("\n"), goals, breaches };
+}
+
+const README = new URL("../README.md", import.meta.url);
+const README_START = "<!-- performance:start: written by `deno task bench:compare --readme` -->";
+const README_END = "<!-- performance:end -->";
+
+/** Facts about the run that the README states above its table. */
+interface RunFacts {
+  date: string;
+  node: string;
+  sdkVersion: string;
+  rounds: number;
+  rssCalls: number;
+}
+
+/**
+ * The README's performance table: both servers' figures for sizes, memory and counts, and only
+ * the ratio for times, which depend on the machine far more than the ratios do.
+ */
+function readmeSection(summaries: Record<ServerId, Summary>, facts: RunFacts): string {
+  const lines = [
+    README_START,
+    "",
+    `One run of \`deno task bench:compare\` (${facts.date}, ${facts.rounds} interleaved rounds, ` +
+    `medians): this server with \`deno run\` and as the \`deno bundle\` output under the binary's ` +
+    `flags, against \`${OFFICIAL_PACKAGE}\` ${OFFICIAL_VERSION} (SDK ${facts.sdkVersion}) on ` +
+    `Node ${facts.node}, over stdio, all against one simulator with 5 pods. Times are given as ` +
+    "ratios only: they depend on the machine far more than the ratios do. Lower is better " +
+    "everywhere.",
+    "",
+    "| measure | official | runpod-mcp | ratio | bundle | ratio | goal |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const row of ROWS) {
+    if (row.name.startsWith("  ")) continue;
+    const scale = row.scale ?? 1;
+    const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / scale;
+    const ratio = (id: ServerId) => `${fmt(value(id) / value("official"), 2)}×`;
+    const time = row.name.includes("(ms)");
+    const figure = (id: ServerId) => time ? "" : fmt(value(id), row.digits);
+    const name = row.name.replace("N calls", `${facts.rssCalls} calls`).replace(" (ms)", "");
+    lines.push(
+      `| ${name} | ${figure("official")} | ${figure("ours")} | ${ratio("ours")} | ` +
+        `${figure("bundle")} | ${ratio("bundle")} | ${row.goal?.text ?? ""} |`,
+    );
+  }
+  lines.push("", README_END);
+  return lines.join("\n");
+}
+
+/** Replaces the README's performance section (between its markers) with `section`. */
+async function writeReadme(section: string): Promise<void> {
+  const text = await Deno.readTextFile(README);
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) {
+    throw new Error(
+      `Cannot write the README: its markers are missing (${README_START} … ${README_END})`,
+    );
+  }
+  await Deno.writeTextFile(
+    README,
+    text.slice(0, start) + section + text.slice(end + README_END.length),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -602,6 +730,12 @@ async function main() {
   const rounds: RoundResult[] = [];
   const all = await flavors(sim.url, bundleFile, official.bin, options.officialDir);
   try {
+    // One start of each server before anything is timed fills the caches a real user's second
+    // start finds warm (Deno's code cache, the OS page cache), as the first round would otherwise.
+    for (const flavor of all) {
+      console.error(`warm-up: ${flavor.label}`);
+      await warmUp(flavor, logDir);
+    }
     for (let round = 1; round <= options.rounds; round++) {
       // Rotating the order spreads whatever drifts over time (other load, heat) over all three.
       const order = all.map((_, i) => all[(i + round - 1) % all.length]!);
@@ -618,7 +752,7 @@ async function main() {
   const summaries = Object.fromEntries(
     ids.map((id) => [id, summarize(rounds.filter((r) => r.id === id))]),
   ) as Record<ServerId, Summary>;
-  const { text, goals } = table(summaries, options);
+  const { text, goals, breaches } = table(summaries, options);
   const protocol = ids.map((id) => `${id}=${rounds.find((r) => r.id === id)?.protocolVersion}`);
   console.log(
     `\nstdio, one simulator (seed ${SIM_SEED}, ${SEED_PODS} pods), ${options.rounds} interleaved ` +
@@ -650,12 +784,28 @@ async function main() {
       commands: Object.fromEntries(all.map((f) => [f.id, [f.command, ...f.args].join(" ")])),
       summaries,
       goals,
+      budgets: Object.fromEntries(ROWS.filter((r) => r.budget).map((r) => [r.key, r.budget])),
+      breaches,
       rounds,
       errors,
     };
     await Deno.writeTextFile(options.json, JSON.stringify(json, null, 2) + "\n");
   }
-  if (errors.length > 0) Deno.exit(1);
+  if (options.readme && errors.length === 0) {
+    await writeReadme(readmeSection(summaries, {
+      date: new Date().toISOString().slice(0, 10),
+      node: (await nodeVersion()).replace(/^v/, ""),
+      sdkVersion: official.sdkVersion,
+      rounds: options.rounds,
+      rssCalls: options.rssCalls,
+    }));
+    console.log("README.md: performance section rewritten from this run");
+  }
+  if (options.budget) {
+    if (breaches.length === 0) console.log("budget: every ratio is within its budget");
+    for (const breach of breaches) console.log(`budget crossed: ${breach}`);
+  }
+  if (errors.length > 0 || (options.budget && breaches.length > 0)) Deno.exit(1);
 }
 
 if (import.meta.main) await main();
