@@ -22,7 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
-import { compilePermissionFlags, toolchainEnv } from "../tests/_spawn.ts";
+import { bundleArgs, compilePermissionFlags, toolchainEnv } from "../tests/_spawn.ts";
 import {
   installOfficial,
   OFFICIAL_PACKAGE,
@@ -142,11 +142,11 @@ async function officialBin(prefix: string): Promise<{ bin: string; sdkVersion: s
   return { bin: `${dir}/${bin}`, sdkVersion };
 }
 
-/** `deno bundle` of main.ts into a temp folder, as the bundle task does. */
+/** `deno bundle` of main.ts into a temp folder, minified as the compile task is. */
 async function bundle(dir: string): Promise<string> {
   const file = `${dir}/runpod-mcp.js`;
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform=deno", "-o", file, "main.ts"],
+    args: await bundleArgs(file),
     cwd: ROOT,
     env: { NO_COLOR: "1", ...toolchainEnv() },
     clearEnv: true,
@@ -285,6 +285,8 @@ interface RoundResult {
   directGetMedianMs: number;
   listPodsMedianMs: number;
   listPodsOverheadMs: number;
+  /** The overhead less a `ping`'s stdio round trip: the server's own work on the call. */
+  listPodsServerMs: number;
   rssAfterCallsBytes: number;
   peakRssBytes: number;
   rssAfterStartBytes: number;
@@ -435,6 +437,7 @@ async function measureRound(
       directGetMedianMs: median(getMs),
       listPodsMedianMs: median(callMs),
       listPodsOverheadMs: median(callMs) - median(getMs),
+      listPodsServerMs: median(callMs) - median(getMs) - median(pingMs),
       rssAfterCallsBytes: proc.rssBytes,
       peakRssBytes: proc.peakRssBytes,
       rssAfterStartBytes,
@@ -549,6 +552,11 @@ const ROWS: Row[] = [
   { name: "  list_pods call, median (ms)", key: "listPodsMedianMs", digits: 2 },
   { name: "  direct GET /v2/pods, median (ms)", key: "directGetMedianMs", digits: 2 },
   { name: "  ping round trip over stdio, median (ms)", key: "pingMedianMs", digits: 2 },
+  {
+    name: "  overhead less the ping: the server's own work (ms)",
+    key: "listPodsServerMs",
+    digits: 2,
+  },
   { name: "RSS after start (MB)", key: "rssAfterStartBytes", digits: 1, scale: MB },
   {
     name: "RSS after N calls (MB)",
@@ -679,13 +687,13 @@ function readmeSection(summaries: Record<ServerId, Summary>, facts: RunFacts): s
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of ROWS) {
-    if (row.name.startsWith("  ")) continue;
     const scale = row.scale ?? 1;
     const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / scale;
     const ratio = (id: ServerId) => `${fmt(value(id) / value("official"), 2)}×`;
     const time = row.name.includes("(ms)");
     const figure = (id: ServerId) => time ? "" : fmt(value(id), row.digits);
-    const name = row.name.replace("N calls", `${facts.rssCalls} calls`).replace(" (ms)", "");
+    const name = row.name.replace("N calls", `${facts.rssCalls} calls`).replace(" (ms)", "")
+      .replace(/^  /, "↳ ");
     lines.push(
       `| ${name} | ${figure("official")} | ${figure("ours")} | ${ratio("ours")} | ` +
         `${figure("bundle")} | ${ratio("bundle")} | ${row.goal?.text ?? ""} |`,

@@ -34,7 +34,7 @@ import { createLogger } from "../src/log.ts";
 import { ALL_PROMPTS } from "../src/prompts/mod.ts";
 import { createServer } from "../src/server.ts";
 import { DEFAULTS, type Setting, type SettingKey, SETTINGS } from "../src/settings.ts";
-import { compilePermissionFlags, ROOT, toolchainEnv } from "../tests/_spawn.ts";
+import { bundleArgs, compilePermissionFlags, ROOT, toolchainEnv } from "../tests/_spawn.ts";
 import { runScript, UsageError } from "./_cli.ts";
 
 /**
@@ -569,7 +569,7 @@ async function makeStandIn(dir: string): Promise<{ binary: string; alongside: st
   await Deno.mkdir(dir);
   const script = `${dir}/runpod-mcp.js`;
   const bundled = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--platform=deno", "-o", script, "main.ts"],
+    args: await bundleArgs(script),
     cwd: ROOT,
     stdin: "null",
   }).output();

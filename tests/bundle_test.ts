@@ -7,14 +7,23 @@ import assert from "node:assert/strict";
 import { ALLOW_ENV } from "../src/config.ts";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { BINARY_LISTEN_ADDRESSES } from "../src/settings.ts";
-import { compilePermissionFlags, DENO, ROOT, run, spawnServer, toolchainEnv } from "./_spawn.ts";
+import {
+  bundleArgs,
+  compileBuildFlags,
+  compilePermissionFlags,
+  DENO,
+  ROOT,
+  run,
+  spawnServer,
+  toolchainEnv,
+} from "./_spawn.ts";
 
 const flags = await compilePermissionFlags();
 
 async function bundle(): Promise<{ file: string; dir: string }> {
   const dir = await Deno.makeTempDir({ prefix: "runpod-mcp-bundle-" });
   const file = `${dir}/runpod-mcp.js`;
-  const result = await run(["bundle", "--quiet", "--platform=deno", "-o", file, "main.ts"]);
+  const result = await run(await bundleArgs(file));
   assert.equal(result.code, 0, `deno bundle failed:\n${result.stderr}`);
   return { file, dir };
 }
@@ -157,8 +166,27 @@ Deno.test({
   }
 });
 
-Deno.test("deno bundle sees the same entry point as the compile task", async () => {
+Deno.test("deno bundle sees the same entry point and minification as the compile task", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
   assert.match(config.tasks.compile, /\smain\.ts$/);
+  assert.deepEqual(await compileBuildFlags(), ["--bundle", "--minify"]);
+  const args = await bundleArgs("out.js");
+  assert.ok(args.includes("--minify") && args.at(-1) === "main.ts", args.join(" "));
+  assert.ok(config.tasks.bundle.includes(" --minify "), config.tasks.bundle);
   assert.ok(DENO.length > 0);
+});
+
+Deno.test("the workflows compile with the compile task's build and run-time flags", async () => {
+  // Both workflows print the flags through tests/_spawn.ts and pass them all to deno compile.
+  for (const workflow of ["ci.yml", "release.yml"]) {
+    const text = await Deno.readTextFile(new URL(`.github/workflows/${workflow}`, ROOT));
+    const compiles = text.split("\n").filter((line) => /^\s*deno compile /.test(line));
+    assert.ok(compiles.length > 0, `${workflow} has no deno compile line`);
+    for (const line of compiles) assert.match(line, /^\s*deno compile "\$\{flags\[@\]\}" /, line);
+    assert.match(
+      text,
+      /\[\.\.\.await compileBuildFlags\(\), \.\.\.await compilePermissionFlags\(\)\]/,
+      `${workflow} does not read the build flags`,
+    );
+  }
 });

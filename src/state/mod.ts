@@ -15,6 +15,8 @@ export { MemoryState } from "./memory.ts";
 export type { RedisStateOptions } from "./redis.ts";
 
 const SCHEMES = ["redis:", "rediss:"];
+/** Redis's port when the URL names none. */
+const DEFAULT_PORT = "6379";
 
 /**
  * Opens the state named by `url`: undefined gives a {@linkcode MemoryState}; `redis://` or
@@ -45,8 +47,23 @@ export async function openState(
       `Cannot open the shared state: the scheme "${scheme}" is not supported. Use redis://host:port or rediss://host:port (--state-url, env RUNPOD_MCP_STATE_URL), or leave it unset to keep state in memory`,
     );
   }
+  await assertMayReach(new URL(url));
   // Loaded only here: the Redis client takes longer to load than the rest of the server, and a
   // server without --state-url (every stdio one) never needs it.
   const { RedisState } = await import("./redis.ts");
   return await RedisState.connect(url, options);
+}
+
+/**
+ * Refuses a Redis host this process has no permission to reach, before the Redis client is even
+ * loaded: the release binary's `--allow-net` names only RunPod's hosts (and its listen addresses),
+ * so it says how to run instead of failing inside the client.
+ */
+async function assertMayReach(url: URL): Promise<void> {
+  const host = `${url.hostname}:${url.port || DEFAULT_PORT}`;
+  const { state } = await Deno.permissions.query({ name: "net", host });
+  if (state === "granted") return;
+  throw new Error(
+    `Cannot connect to the shared state at ${host}: this process has no permission to reach it. The release binary may reach only RunPod's hosts: run the server with deno run and an --allow-net that names the Redis host and port`,
+  );
 }
