@@ -553,7 +553,7 @@ const ROWS: Row[] = [
   { name: "  direct GET /v2/pods, median (ms)", key: "directGetMedianMs", digits: 2 },
   { name: "  ping round trip over stdio, median (ms)", key: "pingMedianMs", digits: 2 },
   {
-    name: "  overhead less the ping: the server's own work (ms)",
+    name: "  of which the server's own work (ms)",
     key: "listPodsServerMs",
     digits: 2,
   },
@@ -681,7 +681,8 @@ function readmeSection(summaries: Record<ServerId, Summary>, facts: RunFacts): s
     `flags, against \`${OFFICIAL_PACKAGE}\` ${OFFICIAL_VERSION} (SDK ${facts.sdkVersion}) on ` +
     `Node ${facts.node}, over stdio, all against one simulator with 5 pods. Times are given as ` +
     "ratios only: they depend on the machine far more than the ratios do. Lower is better " +
-    "everywhere.",
+    "everywhere. The server's own work on a call is its overhead above a direct HTTP request, " +
+    "less a \`ping\`'s round trip over stdio.",
     "",
     "| measure | official | runpod-mcp | ratio | bundle | ratio | goal |",
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -693,7 +694,7 @@ function readmeSection(summaries: Record<ServerId, Summary>, facts: RunFacts): s
     const time = row.name.includes("(ms)");
     const figure = (id: ServerId) => time ? "" : fmt(value(id), row.digits);
     const name = row.name.replace("N calls", `${facts.rssCalls} calls`).replace(" (ms)", "")
-      .replace(/^  /, "↳ ");
+      .replace(/^ {2}/, "↳ ");
     lines.push(
       `| ${name} | ${figure("official")} | ${figure("ours")} | ${ratio("ours")} | ` +
         `${figure("bundle")} | ${ratio("bundle")} | ${row.goal?.text ?? ""} |`,

@@ -42,6 +42,7 @@ export type {
   ServerContext,
   ServerEvent,
   ServerEventBus,
+  StandardSchemaWithJSON,
   Tool,
   ToolAnnotations,
   Transport,

@@ -21,18 +21,20 @@
  */
 
 import { z } from "zod";
-import type { Tool } from "../deps.ts";
+import type { StandardSchemaWithJSON, Tool } from "../deps.ts";
 
 /** One registered tool, as the registry describes it. */
 export interface ListedTool {
   name: string;
   title: string;
   description: string;
-  input: z.ZodObject;
-  output: z.ZodObject;
+  /** The strict zod input schema, built on first use. */
+  input: () => z.ZodObject;
+  /** The zod output schema, built on first use. */
+  output: () => z.ZodObject;
   annotations: Record<string, boolean>;
-  /** The tool's schemas rendered ahead of time; rendered from `input` and `output` when absent. */
-  schemas?: RenderedSchemas;
+  /** The JSON Schemas `tools/list` shows: rendered ahead of time, or from zod on first use. */
+  schemas: () => RenderedSchemas;
 }
 
 /** A tool's input and output JSON Schemas as `tools/list` shows them. */
@@ -71,8 +73,38 @@ export function renderSchemas(input: z.ZodObject, output: z.ZodObject): Rendered
   };
 }
 
+/** Memoizes a function of no arguments. */
+export function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/**
+ * What the SDK is given for a tool's input or output schema: a Standard Schema that validates
+ * with the tool's zod schema, built on the first call of that tool, and gives the JSON Schema
+ * `tools/list` shows. A server that starts builds no zod object for a tool nobody calls, and the
+ * SDK never converts a schema with `z.toJSONSchema` (it would per server: once per HTTP request).
+ */
+export function lazySchema(
+  build: () => z.ZodObject,
+  json: () => Record<string, unknown>,
+): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
+  const rendered = () => json();
+  return {
+    "~standard": {
+      version: 1,
+      vendor: "runpod-mcp",
+      validate: (value: unknown) =>
+        build()["~standard"].validate(value) as ReturnType<
+          StandardSchemaWithJSON<Record<string, unknown>>["~standard"]["validate"]
+        >,
+      jsonSchema: { input: rendered, output: rendered },
+    },
+  };
+}
+
 function renderTool(tool: ListedTool): Tool {
-  const { inputSchema, outputSchema } = tool.schemas ?? renderSchemas(tool.input, tool.output);
+  const { inputSchema, outputSchema } = tool.schemas();
   return {
     name: tool.name,
     title: tool.title,

@@ -20,7 +20,14 @@ import {
   runToolCall,
 } from "./_call.ts";
 import { type LogForwarder, withCallLog } from "../call_log.ts";
-import { cachedToolList, type ListedTool, type RenderedSchemas } from "./_list.ts";
+import {
+  cachedToolList,
+  lazySchema,
+  type ListedTool,
+  once,
+  type RenderedSchemas,
+  renderSchemas,
+} from "./_list.ts";
 import PRERENDERED from "./_schemas.json" with { type: "json" };
 import { type AnyTool, type Clock, type Toolset, TOOLSETS } from "./_define.ts";
 import {
@@ -272,6 +279,11 @@ function askUserVia(server: McpServer, ctx: ServerContext): AskUser | undefined 
 interface Listing {
   listed: ListedTool[];
   list: ReturnType<typeof cachedToolList>;
+  /** What each tool registers with the SDK: lazy schemas (see `lazySchema`). */
+  registered: {
+    inputSchema: ReturnType<typeof lazySchema>;
+    outputSchema: ReturnType<typeof lazySchema>;
+  }[];
 }
 
 /**
@@ -294,21 +306,28 @@ function listingOf(tools: readonly AnyTool[], sandbox: boolean): Listing {
   if (!bySandbox) listings.set(tools, bySandbox = new Map());
   const known = bySandbox.get(sandbox);
   if (known) return known;
-  const listed = tools.map((tool): ListedTool => ({
-    name: tool.name,
-    title: tool.title,
-    description: sandbox && tool.sandboxNote
-      ? `${tool.description} ${tool.sandboxNote}`
-      : tool.description,
-    input: inputSchemaOf(tool),
-    output: outputSchemaOf(tool),
-    annotations: { ...tool.annotations },
-  }));
-  listed.forEach((entry, index) => {
-    const schemas = prerendered(tools[index]!);
-    if (schemas) entry.schemas = schemas;
+  const listed = tools.map((tool): ListedTool => {
+    const input = once(() => inputSchemaOf(tool));
+    const output = once(() => outputSchemaOf(tool));
+    const ahead = prerendered(tool);
+    return {
+      name: tool.name,
+      title: tool.title,
+      description: sandbox && tool.sandboxNote
+        ? `${tool.description} ${tool.sandboxNote}`
+        : tool.description,
+      input,
+      output,
+      annotations: { ...tool.annotations },
+      schemas: once(() => ahead ?? renderSchemas(input(), output())),
+    };
   });
-  const listing = { listed, list: cachedToolList(listed) };
+  const registered = listed.map((entry) => ({
+    inputSchema: lazySchema(entry.input, () => entry.schemas().inputSchema),
+    // Every tool has an output schema; `Tool` types it optional.
+    outputSchema: lazySchema(entry.output, () => entry.schemas().outputSchema ?? {}),
+  }));
+  const listing = { listed, list: cachedToolList(listed), registered };
   bySandbox.set(sandbox, listing);
   return listing;
 }
@@ -337,7 +356,7 @@ export function registerTools(
     ...(options.claimToken ? { claimToken: options.claimToken } : {}),
   };
   const tools = options.tools ?? ALL_TOOLS;
-  const { listed, list } = listingOf(tools, options.sandbox ?? false);
+  const { listed, list, registered } = listingOf(tools, options.sandbox ?? false);
   // A call of a tool this server does not offer still needs every tool registered, so the SDK
   // answers "tool not found" (-32602) rather than "method not found".
   const only = tools.some((tool) => tool.name === options.only) ? options.only : undefined;
@@ -345,18 +364,19 @@ export function registerTools(
   tools.forEach((tool, index) => {
     if (only !== undefined && tool.name !== only) return;
     const entry = listed[index]!;
+    const { inputSchema, outputSchema } = registered[index]!;
     server.registerTool(
       tool.name,
       {
         title: entry.title,
         description: entry.description,
-        inputSchema: entry.input,
+        inputSchema,
         // A server built for one HTTP tools/call skips the SDK's check of the result against the
         // output schema: the SDK converts the schema again for every server it checks with, a
         // sixth of such a request's CPU. Every other server keeps the check, and the whole test
         // suite runs through those; tools/list shows the schema either way (rendered from
         // `listed`).
-        ...(only === undefined ? { outputSchema: entry.output } : {}),
+        ...(only === undefined ? { outputSchema } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
       (args: Record<string, unknown>, ctx: ServerContext) => {
