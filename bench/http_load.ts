@@ -19,6 +19,7 @@
 
 import { parseArgs } from "node:util";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
+import { compilePermissionFlags } from "../tests/_spawn.ts";
 import {
   type Failure,
   installOfficial,
@@ -334,9 +335,11 @@ interface ServerProcess {
 }
 
 async function startOurs(simUrl: string, root: string, logDir: string): Promise<ServerProcess> {
+  // All permissions (the port is picked at random), but the binary's V8 flags, as it would serve.
+  const v8 = (await compilePermissionFlags()).filter((flag) => flag.startsWith("--v8-flags="));
   const proc = spawnLogged(
     Deno.execPath(),
-    ["run", "-A", "main.ts", "--http", "--port", "0", "--http-auth", "runpod-key"],
+    ["run", "-A", ...v8, "main.ts", "--http", "--port", "0", "--http-auth", "runpod-key"],
     {
       cwd: root,
       logDir,
