@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { ALL_TOOLS, type AnyTool } from "../src/tools/mod.ts";
 import { inputSchemaOf, outputSchemaOf } from "../src/tools/_call.ts";
-import { renderSchemas } from "../src/tools/_list.ts";
+import { lazySchema, renderSchemas } from "../src/tools/_list.ts";
 import { startHarness } from "./_harness.ts";
 
 const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
@@ -63,4 +63,22 @@ Deno.test("tools/list serves the pre-rendered schemas, and renders a tool that h
     "only_mine",
   ]);
   assert.deepEqual(ownServed!.outputSchema, served.outputSchema);
+});
+
+Deno.test("lazySchema builds its zod schema on the first validation only, and gives its JSON as is", async () => {
+  let builds = 0;
+  const json = { type: "object", properties: { pod_id: { type: "string" } } };
+  const schema = lazySchema(() => {
+    builds++;
+    return z.strictObject({ pod_id: z.string() });
+  }, () => json);
+  const std = schema["~standard"];
+  assert.equal(std.jsonSchema.input({ target: "draft-2020-12" }), json);
+  assert.equal(std.jsonSchema.output({ target: "draft-2020-12" }), json);
+  assert.equal(builds, 0, "asking for the JSON Schema built the zod schema");
+  const good = await std.validate({ pod_id: "abc" });
+  assert.deepEqual(good, { value: { pod_id: "abc" } });
+  const bad = await std.validate({ pod_id: "abc", podid: "x" });
+  assert.ok("issues" in bad && bad.issues && bad.issues.length > 0);
+  assert.equal(builds, 1, "the zod schema is built once and kept");
 });

@@ -89,16 +89,17 @@ export function lazySchema(
   build: () => z.ZodObject,
   json: () => Record<string, unknown>,
 ): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
-  const rendered = () => json();
+  const zod = once(build);
   return {
     "~standard": {
       version: 1,
       vendor: "runpod-mcp",
       validate: (value: unknown) =>
-        build()["~standard"].validate(value) as ReturnType<
+        zod()["~standard"].validate(value) as ReturnType<
           StandardSchemaWithJSON<Record<string, unknown>>["~standard"]["validate"]
         >,
-      jsonSchema: { input: rendered, output: rendered },
+      // The SDK asks for "input" of an input schema and "output" of an output schema.
+      jsonSchema: { input: json, output: json },
     },
   };
 }

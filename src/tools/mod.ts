@@ -287,10 +287,6 @@ interface Listing {
 }
 
 /**
- * Schemas and the rendered `tools/list`, made once per tool selection: an HTTP server builds a
- * server for every request, and this work would otherwise be repeated each time.
- */
-/**
  * The built-in tools' schemas, rendered ahead of time (see `_list.ts`). Only the tool objects of
  * {@linkcode ALL_TOOLS} use them: a test's own tool of the same name is rendered from its schemas.
  */
@@ -299,6 +295,10 @@ const prerendered = (tool: AnyTool): RenderedSchemas | undefined =>
     ? (PRERENDERED as Record<string, RenderedSchemas | undefined>)[tool.name]
     : undefined;
 
+/**
+ * Schemas and the rendered `tools/list`, made once per tool selection: an HTTP server builds a
+ * server for every request, and this work would otherwise be repeated each time.
+ */
 const listings = new WeakMap<readonly AnyTool[], Map<boolean, Listing>>();
 
 function listingOf(tools: readonly AnyTool[], sandbox: boolean): Listing {
@@ -372,10 +372,9 @@ export function registerTools(
         description: entry.description,
         inputSchema,
         // A server built for one HTTP tools/call skips the SDK's check of the result against the
-        // output schema: the SDK converts the schema again for every server it checks with, a
-        // sixth of such a request's CPU. Every other server keeps the check, and the whole test
-        // suite runs through those; tools/list shows the schema either way (rendered from
-        // `listed`).
+        // output schema, a parse of every result on the request path. Every other server keeps
+        // the check, and the whole test suite runs through those; tools/list shows the schema
+        // either way (rendered from `listed`).
         ...(only === undefined ? { outputSchema } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
