@@ -135,9 +135,13 @@ export async function spawnServer(
  * unminified one, which V8 must read and compile in full at every start.
  */
 export async function compileBuildFlags(): Promise<string[]> {
+  return (await compileTaskWords()).filter((word) => word === "--bundle" || word === "--minify");
+}
+
+/** The words of the `compile` task in deno.json. */
+async function compileTaskWords(): Promise<string[]> {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  const task: string = config.tasks.compile;
-  return task.split(/\s+/).filter((word) => word === "--bundle" || word === "--minify");
+  return (config.tasks.compile as string).split(/\s+/);
 }
 
 /**
@@ -154,9 +158,7 @@ export async function bundleArgs(out: string): Promise<string[]> {
  * permissions and its V8 flags.
  */
 export async function compilePermissionFlags(): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  const task: string = config.tasks.compile;
-  return task.split(/\s+/).filter((word) =>
+  return (await compileTaskWords()).filter((word) =>
     /^--(allow|deny)-[a-z-]+(=.*)?$/.test(word) || word === "--no-prompt" ||
     word.startsWith("--v8-flags=")
   );
