@@ -466,6 +466,13 @@ export async function installOfficial(prefix: string): Promise<OfficialInstall> 
 }
 
 /** What {@linkcode seedPods} creates: 1-GPU SECURE pods of one image and GPU type. */
+/** The GPU type both benches create pods with: one the simulator's catalog always has. */
+export const BENCH_GPU_TYPE = "NVIDIA GeForce RTX 4090";
+/** The image both benches create pods from. */
+export const BENCH_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+/** Bytes in a MiB, for RSS figures. */
+export const MB = 1024 * 1024;
+
 export interface SeedPodsOptions {
   apiKey: string;
   count: number;

@@ -25,7 +25,10 @@ import { parseArgs } from "node:util";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { bundleArgs, compilePermissionFlags, toolchainEnv } from "../tests/_spawn.ts";
 import {
+  BENCH_GPU_TYPE,
+  BENCH_IMAGE,
   installOfficial,
+  MB,
   OFFICIAL_PACKAGE,
   OFFICIAL_VERSION,
   percentile,
@@ -45,9 +48,6 @@ const SEED_PODS = 5;
 const PACE_MS = 200;
 /** RunPod's longest rate window short of a day, ms. */
 const RATE_HOUR_MS = 3_600_000;
-const GPU_TYPE = "NVIDIA GeForce RTX 4090";
-const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
-const MB = 1024 * 1024;
 const encoder = new TextEncoder();
 
 type ServerId = "official" | "ours" | "bundle";
@@ -178,8 +178,8 @@ async function startSimulator(): Promise<Sim> {
   const podIds = await seedPods(url, {
     apiKey: API_KEY,
     count: SEED_PODS,
-    image: IMAGE,
-    gpuType: GPU_TYPE,
+    image: BENCH_IMAGE,
+    gpuType: BENCH_GPU_TYPE,
     before: () => sim.advance(PACE_MS),
   });
   // Past the boot time, so every seeded pod is RUNNING before anything is measured.
@@ -603,6 +603,19 @@ const ROWS: Row[] = [
   },
 ];
 
+/** One row's figures for each server (scaled), its ratios to official, and its goal's verdict. */
+function figuresOf(summaries: Record<ServerId, Summary>, row: Row) {
+  const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / (row.scale ?? 1);
+  const official = value("official");
+  const ratio = (id: ServerId) => official !== 0 ? value(id) / official : NaN;
+  const met = (id: "ours" | "bundle") => row.goal?.met(id, value(id), ratio(id)) ?? false;
+  return { value, ratio, met };
+}
+
+/** A row's name with the number of calls in the mix filled in. */
+const rowName = (row: Row, calls: number) =>
+  row.name.replace("N calls", `${calls} calls`).replace("N-call", `${calls}-call`);
+
 const fmt = (n: number | undefined, digits: number) =>
   n !== undefined && Number.isFinite(n)
     ? n.toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: digits })
@@ -628,15 +641,13 @@ function table(summaries: Record<ServerId, Summary>, options: Options) {
   const goals: Record<string, unknown>[] = [];
   const breaches: string[] = [];
   for (const row of ROWS) {
-    const scale = row.scale ?? 1;
-    const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / scale;
+    const { value, ratio, met: isMet } = figuresOf(summaries, row);
     const official = value("official");
-    const ratio = (id: ServerId) => official !== 0 ? value(id) / official : NaN;
-    const name = row.name.replace("N calls", `${options.rssCalls} calls`);
+    const name = rowName(row, options.rssCalls);
     let met = "";
     if (row.goal) {
-      const o = row.goal.met("ours", value("ours"), ratio("ours"));
-      const b = row.goal.met("bundle", value("bundle"), ratio("bundle"));
+      const o = isMet("ours");
+      const b = isMet("bundle");
       met = `${o ? "met" : "NOT met"} / ${b ? "met" : "NOT met"}`;
       goals.push({ measure: name, goal: row.goal.text, ours: o, bundle: b });
     }
@@ -696,16 +707,13 @@ function readmeSection(summaries: Record<ServerId, Summary>, facts: RunFacts): s
     "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const row of ROWS) {
-    const scale = row.scale ?? 1;
-    const value = (id: ServerId) => (summaries[id][row.key] ?? NaN) / scale;
-    const ratio = (id: ServerId) => `${fmt(value(id) / value("official"), 2)}×`;
+    const { value, ratio: ratioOf, met: isMet } = figuresOf(summaries, row);
+    const ratio = (id: ServerId) => `${fmt(ratioOf(id), 2)}×`;
     const time = row.name.includes("(ms)");
     const figure = (id: ServerId) => time ? "" : fmt(value(id), row.digits);
-    const name = row.name.replace("N calls", `${facts.rssCalls} calls`)
-      .replace("N-call", `${facts.rssCalls}-call`).replace(" (ms)", "").replace(/^ {2}/, "↳ ");
+    const name = rowName(row, facts.rssCalls).replace(" (ms)", "").replace(/^ {2}/, "↳ ");
     // A goal in ms is judged here against the absolute figure, which the table leaves out.
-    const met = (id: "ours" | "bundle") =>
-      row.goal?.met(id, value(id), value(id) / value("official")) ? "met" : "not met";
+    const met = (id: "ours" | "bundle") => isMet(id) ? "met" : "not met";
     const goal = row.goal
       ? `${row.goal.text.replaceAll("<=", "≤")}: ${met("ours")} / ${met("bundle")}`
       : "";
@@ -798,11 +806,12 @@ async function main() {
   const errors = rounds.flatMap((r) => r.errors.map((e) => `${r.id} round ${r.round}: ${e}`));
   for (const error of errors.slice(0, 20)) console.log(`error: ${error}`);
   console.log(`server logs: ${logDir}`);
+  const node = await nodeVersion();
   if (options.json) {
     const json = {
       date: new Date().toISOString(),
       deno: Deno.version.deno,
-      node: await nodeVersion(),
+      node,
       official: {
         package: OFFICIAL_PACKAGE,
         version: OFFICIAL_VERSION,
@@ -823,7 +832,7 @@ async function main() {
   if (options.readme && errors.length === 0) {
     await writeReadme(readmeSection(summaries, {
       date: new Date().toISOString().slice(0, 10),
-      node: (await nodeVersion()).replace(/^v/, ""),
+      node: node.replace(/^v/, ""),
       sdkVersion: official.sdkVersion,
       rounds: options.rounds,
       rssCalls: options.rssCalls,

@@ -21,9 +21,12 @@ import { parseArgs } from "node:util";
 import { RunpodSimulator } from "../src/sandbox/mod.ts";
 import { compilePermissionFlags } from "../tests/_spawn.ts";
 import {
+  BENCH_GPU_TYPE,
+  BENCH_IMAGE,
   type Failure,
   installOfficial,
   LoadStats,
+  MB,
   McpHttpSession,
   OFFICIAL_PACKAGE,
   OFFICIAL_VERSION,
@@ -50,10 +53,7 @@ const SIM_SEED = 7;
 const SIM_CLOCK_SPEED = 100_000;
 /** Pods at this speed run (and bill) for hours per second: enough credit that none is stopped. */
 const SIM_BALANCE = 1e12;
-const GPU_TYPE = "NVIDIA GeForce RTX 4090";
-const IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 const SERVER_START_TIMEOUT_MS = 120_000;
-const MB = 1024 * 1024;
 
 /** Toolchain variables a child needs to find its runtime, cache and registry; nothing else. */
 const TOOLCHAIN_ENV = [
@@ -140,8 +140,8 @@ const OURS: Flavor = {
     // start_ssh=false: the official call sends no startSsh either, so RunPod gets the same body.
     create: (name) => ({
       name,
-      image: IMAGE,
-      gpu_type: GPU_TYPE,
+      image: BENCH_IMAGE,
+      gpu_type: BENCH_GPU_TYPE,
       gpu_count: 1,
       cloud: "SECURE",
       start_ssh: false,
@@ -170,7 +170,7 @@ const OFFICIAL: Flavor = {
     list: () => ({}),
     get: (podId) => ({ id: podId }),
     create: (name) => ({
-      body: { name, image: IMAGE, gpu: { id: GPU_TYPE, count: 1 }, cloud: "SECURE" },
+      body: { name, image: BENCH_IMAGE, gpu: { id: BENCH_GPU_TYPE, count: 1 }, cloud: "SECURE" },
     }),
     stop: (podId) => ({ id: podId, body: { action: "stop" } }),
     delete: (podId) => ({ id: podId }),
@@ -291,8 +291,8 @@ async function startSimulator(seedCount: number): Promise<SimHandle> {
   const seededPodIds = await seedPods(url, {
     apiKey: API_KEY,
     count: seedCount,
-    image: IMAGE,
-    gpuType: GPU_TYPE,
+    image: BENCH_IMAGE,
+    gpuType: BENCH_GPU_TYPE,
   });
   let counts: UpstreamTally = { requests: 0, non2xx: 0, byStatus: {}, incomplete: false };
   const drain = () => {
